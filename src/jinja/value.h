@@ -1,0 +1,199 @@
+// Runtime values of the template engine: Python-like values (None, bool, int, float, str, list,
+// tuple, dict, objects) that can also be read-only views of the JSON context, so rendering never
+// copies the context. Copying a Value is cheap (at most one shared_ptr copy).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+
+namespace gitops::jinja {
+
+using Json = nlohmann::ordered_json;
+
+class Value;
+class Object;
+class Runtime;
+using ValueList = std::vector<Value>;
+
+// A dict that keeps insertion order, as Python's does. Keys are hashable Values (str, int,
+// float, bool, None, tuple); lookups are linear, which is fastest for template-sized dicts.
+struct DictData {
+  std::vector<std::pair<Value, Value>> items;
+
+  // Returns the value stored under `key`, or nullptr.
+  const Value* Find(const Value& key) const;
+  const Value* Find(std::string_view key) const;
+  // Inserts or replaces (a replaced key keeps its position, as in Python).
+  void Set(Value key, Value value);
+};
+
+class Value {
+ public:
+  enum class Kind : uint8_t {
+    kUndefined,
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kList,    // list or tuple (IsTuple()); owned or a view of a JSON array
+    kDict,    // owned or a view of a JSON object
+    kObject,  // runtime objects: macros, loop, namespace, cycler, joiner, functions
+  };
+
+  // An undefined value. `name` is the undefined variable's name; `owner_type` (may be empty)
+  // the Python type name of the object the attribute/item was looked up on ("dict object").
+  // The strings must outlive the Value (template source, AST) unless passed owned below.
+  Value() = default;
+  static Value Undefined(std::string_view name = {}, std::string_view owner_type = {});
+  static Value UndefinedOwned(std::string name, std::string owner_type = {});
+  static Value None();
+  static Value Bool(bool b);
+  static Value Int(int64_t i);
+  static Value Float(double f);
+  // A string view; `s` must outlive the Value (template literals, the JSON context).
+  static Value StrView(std::string_view s);
+  static Value Str(std::string s);
+  // A markupsafe.Markup string (from |safe, |escape): `+`/`%`/join escape plain strings.
+  static Value Markup(std::string s);
+  static Value List(ValueList items);
+  static Value Tuple(ValueList items);
+  static Value Dict(DictData dict);
+  static Value FromObject(std::shared_ptr<Object> object);
+  // A view of `j` (no copy): primitives are read out, strings/arrays/objects are referenced.
+  // `j` must outlive the Value.
+  static Value FromJson(const Json& j);
+
+  Kind kind() const { return kind_; }
+  bool IsUndefined() const { return kind_ == Kind::kUndefined; }
+  bool IsNone() const { return kind_ == Kind::kNone; }
+  bool IsBool() const { return kind_ == Kind::kBool; }
+  bool IsInt() const { return kind_ == Kind::kInt; }
+  bool IsFloat() const { return kind_ == Kind::kFloat; }
+  bool IsNumber() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat || kind_ == Kind::kBool; }
+  bool IsString() const { return kind_ == Kind::kString; }
+  bool IsList() const { return kind_ == Kind::kList; }
+  bool IsTuple() const { return kind_ == Kind::kList && (flags_ & kTupleFlag); }
+  bool IsDict() const { return kind_ == Kind::kDict; }
+  bool IsObject() const { return kind_ == Kind::kObject; }
+  bool IsMarkup() const { return kind_ == Kind::kString && (flags_ & kMarkupFlag); }
+  bool IsJsonView() const { return (flags_ & kJsonFlag) != 0; }
+
+  // Scalar accessors; call only on the matching kind (AsInt accepts bool, AsFloat int/bool).
+  bool AsBool() const { return b_; }
+  int64_t AsInt() const { return kind_ == Kind::kBool ? (b_ ? 1 : 0) : i_; }
+  double AsFloat() const;
+  std::string_view AsString() const { return str_; }  // kString
+  Object* AsObject() const { return obj_; }           // kObject
+  std::shared_ptr<Object> ObjectPtr() const;           // kObject
+
+  // Undefined details (kUndefined).
+  std::string_view UndefinedName() const { return str_; }
+  std::string_view UndefinedOwnerType() const { return aux_; }
+  // The message Jinja2 gives when an undefined value is used:
+  // "'x' is undefined" or "'dict object' has no attribute 'x'".
+  std::string UndefinedMessage() const;
+
+  // Sequences and dicts. Size() is the element count of a list/tuple/dict.
+  size_t Size() const;
+  Value At(size_t i) const;       // list/tuple element i (i < Size())
+  Value KeyAt(size_t i) const;    // dict key i, in insertion order
+  Value ValueAt(size_t i) const;  // dict value i
+  // Dict lookup (kDict only); nullopt when absent.
+  std::optional<Value> Find(const Value& key) const;
+  std::optional<Value> Find(std::string_view key) const;
+  // Owned list storage for in-place mutation (list.append); nullptr for JSON views and tuples.
+  ValueList* MutableList();
+  // Copies the elements of a list/tuple into a vector.
+  ValueList ToList() const;
+
+  // Python truthiness: '' / 0 / 0.0 / None / empty containers / Undefined are false.
+  bool Truthy() const;
+
+  // Python type name as used in error messages: "str", "int", "dict", "list", "tuple",
+  // "NoneType", "bool", "float", "Undefined", or the object's own.
+  std::string_view TypeName() const;
+
+ private:
+  friend struct ValueAccess;
+  static constexpr uint8_t kTupleFlag = 1;
+  static constexpr uint8_t kMarkupFlag = 2;
+  static constexpr uint8_t kJsonFlag = 4;
+
+  Kind kind_ = Kind::kUndefined;
+  uint8_t flags_ = 0;
+  union {
+    bool b_;
+    int64_t i_ = 0;
+    double f_;
+    const Json* json_;  // kList/kDict views (kJsonFlag)
+    ValueList* list_;   // owned kList (kept alive by owner_)
+    DictData* dict_;    // owned kDict (kept alive by owner_)
+    Object* obj_;       // kObject (kept alive by owner_)
+  };
+  std::string_view str_;  // kString contents; kUndefined name
+  std::string_view aux_;  // kUndefined owner type
+  std::shared_ptr<void> owner_;
+};
+
+// Positional and keyword arguments of a call (filters, tests, functions, macros, methods).
+struct CallArgs {
+  ValueList positional;
+  std::vector<std::pair<std::string_view, Value>> keyword;
+
+  // The argument at position `index` or named `name`, or nullopt. Keyword names must outlive
+  // the CallArgs (they point into the AST).
+  std::optional<Value> Get(size_t index, std::string_view name) const;
+  const Value* Keyword(std::string_view name) const;
+};
+
+// Runtime objects: macros, loop, namespace(), cycler(), joiner(), builtin functions.
+class Object {
+ public:
+  virtual ~Object() = default;
+  // Python type name for messages, e.g. "Macro", "LoopContext", "Namespace".
+  virtual std::string_view TypeName() const = 0;
+  // Attribute lookup; returns an Undefined Value when there is no such attribute.
+  virtual Result<Value> GetAttr(Runtime& rt, std::string_view name) const;
+  // Attribute assignment ({% set ns.x = 1 %}); only namespaces allow it.
+  virtual Status SetAttr(std::string_view name, Value value);
+  virtual bool IsCallable() const { return false; }
+  virtual Result<Value> Call(Runtime& rt, CallArgs& args);
+  // What {{ obj }} prints (Python str()).
+  virtual std::string Str() const;
+  virtual bool Truthy() const { return true; }
+};
+
+// Formatting as Python does it.
+// Python repr() of a float: shortest round-trip digits, "1.0", "1e+20", "1e-05", "inf", "nan".
+std::string FormatFloat(double f);
+// Appends Python str(v) to `out` (what {{ v }} prints): None -> "None", True -> "True",
+// lists/dicts as repr ("['a', 1]"), Undefined -> "" (the caller checks strict mode first).
+void AppendStr(std::string& out, const Value& v);
+std::string ToStr(const Value& v);
+// Python repr(v): strings quoted as Python quotes them ('a', "it's", '\n' escaped).
+void AppendRepr(std::string& out, const Value& v);
+std::string ToRepr(const Value& v);
+
+// Python ==. Int/float/bool compare numerically; list == tuple is false; dicts compare as
+// mappings (order-insensitive).
+bool Equals(const Value& a, const Value& b);
+// Python ordering (<): numbers with numbers, str with str (by code point), lists/tuples
+// lexicographically; anything else is kInvalidArgument ("'<' not supported between
+// instances of 'str' and 'int'").
+Result<bool> Less(const Value& a, const Value& b);
+
+// Converts a Value to JSON (for tojson/to_json and for results). Undefined -> null unless
+// strict; objects are kInvalidArgument.
+Result<Json> ToJson(const Value& v);
+
+}  // namespace gitops::jinja

@@ -1,0 +1,85 @@
+#include "jinja/value.h"
+
+#include <gtest/gtest.h>
+
+namespace gitops::jinja {
+namespace {
+
+TEST(FormatFloatTest, MatchesPythonRepr) {
+  struct Case {
+    double in;
+    const char* want;
+  } cases[] = {
+      {1.0, "1.0"},       {0.1, "0.1"},
+      {1e20, "1e+20"},    {1e16, "1e+16"},
+      {1e15, "1000000000000000.0"},
+      {123456789012345678.0, "1.2345678901234568e+17"},
+      {0.0001, "0.0001"}, {0.00001, "1e-05"},
+      {1.5e-7, "1.5e-07"}, {-2.5, "-2.5"},
+      {3.141592653589793, "3.141592653589793"},
+      {1.0 / 3, "0.3333333333333333"},
+      {100.0, "100.0"},   {5e-324, "5e-324"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {-0.0, "-0.0"},     {0.0, "0.0"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(FormatFloat(c.in), c.want) << c.want;
+}
+
+TEST(ReprTest, StringsQuoteLikePython) {
+  EXPECT_EQ(ToRepr(Value::StrView("it's")), "\"it's\"");
+  EXPECT_EQ(ToRepr(Value::StrView("a\"b")), "'a\"b'");
+  EXPECT_EQ(ToRepr(Value::StrView("a'b\"c")), "'a\\'b\"c'");
+  EXPECT_EQ(ToRepr(Value::StrView("x\ny\t\\")), "'x\\ny\\t\\\\'");
+  EXPECT_EQ(ToRepr(Value::StrView("\x01")), "'\\x01'");
+}
+
+TEST(StrTest, ContainersPrintAsPythonRepr) {
+  Json j = Json::parse(R"({"b": [1, "x", null, true, 2.0], "a": {"k": "v"}})");
+  EXPECT_EQ(ToStr(Value::FromJson(j)), "{'b': [1, 'x', None, True, 2.0], 'a': {'k': 'v'}}");
+  EXPECT_EQ(ToStr(Value::Tuple({Value::Int(1)})), "(1,)");
+  EXPECT_EQ(ToStr(Value::Tuple({Value::Int(1), Value::StrView("a")})), "(1, 'a')");
+  EXPECT_EQ(ToStr(Value::Undefined("x")), "");
+  EXPECT_EQ(ToStr(Value::None()), "None");
+}
+
+TEST(EqualsTest, NumbersCompareAcrossKinds) {
+  EXPECT_TRUE(Equals(Value::Int(1), Value::Float(1.0)));
+  EXPECT_TRUE(Equals(Value::Bool(true), Value::Int(1)));
+  EXPECT_FALSE(Equals(Value::Int(1), Value::StrView("1")));
+  EXPECT_FALSE(Equals(Value::List({}), Value::Tuple({})));
+}
+
+TEST(EqualsTest, DictsIgnoreOrder) {
+  Json a = Json::parse(R"({"x": 1, "y": 2})");
+  DictData d;
+  d.Set(Value::StrView("y"), Value::Int(2));
+  d.Set(Value::StrView("x"), Value::Int(1));
+  EXPECT_TRUE(Equals(Value::FromJson(a), Value::Dict(d)));
+}
+
+TEST(LessTest, MixedTypesAreAnError) {
+  auto r = Less(Value::StrView("a"), Value::Int(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "'<' not supported between instances of 'str' and 'int'");
+}
+
+TEST(JsonViewTest, ReadsInPlace) {
+  Json j = Json::parse(R"({"name": "dev", "n": [1, 2, 3]})");
+  Value v = Value::FromJson(j);
+  auto name = v.Find("name");
+  ASSERT_TRUE(name.has_value());
+  EXPECT_EQ(name->AsString().data(), j["name"].get_ref<const std::string&>().data());
+  EXPECT_EQ(v.Find("n")->Size(), 3u);
+  EXPECT_FALSE(v.Find("missing").has_value());
+}
+
+TEST(TruthyTest, PythonRules) {
+  EXPECT_FALSE(Value::StrView("").Truthy());
+  EXPECT_FALSE(Value::Float(0.0).Truthy());
+  EXPECT_FALSE(Value::List({}).Truthy());
+  EXPECT_FALSE(Value::Undefined("x").Truthy());
+  EXPECT_TRUE(Value::StrView("0").Truthy());
+}
+
+}  // namespace
+}  // namespace gitops::jinja
