@@ -1,0 +1,236 @@
+// The JobQueue contract: every implementation (in-process, redis) instantiates this suite with
+// a factory returning a new, empty queue.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jobs/job_queue.h"
+
+namespace gitops::contract {
+
+struct JobQueueImpl {
+  std::string name;
+  std::function<std::unique_ptr<jobs::JobQueue>()> make;
+};
+inline void PrintTo(const JobQueueImpl& impl, std::ostream* os) { *os << impl.name; }
+
+class JobQueueContract : public ::testing::TestWithParam<JobQueueImpl> {
+ protected:
+  // Long enough never to expire in a passing test; a broken wake-up shows as a hang.
+  static constexpr std::chrono::milliseconds kForever{std::chrono::minutes(5)};
+  static constexpr std::chrono::milliseconds kNoWait{0};
+
+  void SetUp() override { queue_ = GetParam().make(); }
+  void TearDown() override {
+    if (queue_) queue_->Close();
+  }
+
+  void EnqueueAll(const std::string& partition, const std::vector<std::string>& ids) {
+    for (const auto& id : ids) ASSERT_TRUE(queue_->Enqueue(partition, id).ok());
+  }
+
+  // Leases expecting work to be there now.
+  jobs::Batch MustLease(size_t max_batch) {
+    auto leased = queue_->Lease(max_batch, kForever);
+    EXPECT_TRUE(leased.ok() && leased->has_value());
+    if (!leased.ok() || !leased->has_value()) return {};
+    return **leased;
+  }
+
+  std::unique_ptr<jobs::JobQueue> queue_;
+};
+
+TEST_P(JobQueueContract, LeaseOnEmptyQueueReturnsNothingAfterWaiting) {
+  auto leased = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(leased.ok());
+  EXPECT_FALSE(leased->has_value());
+}
+
+TEST_P(JobQueueContract, LeaseGivesJobsOfOnePartitionInEnqueueOrderUpToMaxBatch) {
+  EnqueueAll("namespace", {"j1", "j2", "j3"});
+  jobs::Batch batch = MustLease(2);
+  EXPECT_EQ(batch.partition, "namespace");
+  EXPECT_EQ(batch.job_ids, (std::vector<std::string>{"j1", "j2"}));
+}
+
+TEST_P(JobQueueContract, BatchHoldsOnlyOnePartition) {
+  EnqueueAll("namespace", {"n1"});
+  EnqueueAll("vm", {"v1"});
+  jobs::Batch batch = MustLease(10);
+  ASSERT_EQ(batch.job_ids.size(), 1u);
+  EXPECT_EQ(batch.job_ids[0], batch.partition == "namespace" ? "n1" : "v1");
+}
+
+TEST_P(JobQueueContract, LeasedPartitionIsNotHandedOutAgainUntilComplete) {
+  EnqueueAll("namespace", {"n1", "n2"});
+  jobs::Batch first = MustLease(1);
+  EXPECT_EQ(first.job_ids, std::vector<std::string>{"n1"});
+  EnqueueAll("namespace", {"n3"});
+  auto second = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->has_value());  // n2, n3 wait for the lease on namespace to end
+
+  ASSERT_TRUE(queue_->Complete(first, 1).ok());
+  jobs::Batch third = MustLease(10);
+  EXPECT_EQ(third.job_ids, (std::vector<std::string>{"n2", "n3"}));
+}
+
+TEST_P(JobQueueContract, OtherPartitionsProceedWhileOneIsLeased) {
+  EnqueueAll("namespace", {"n1", "n2"});
+  jobs::Batch first = MustLease(1);
+  EnqueueAll("vm", {"v1"});
+  jobs::Batch second = MustLease(10);
+  EXPECT_EQ(second.partition, first.partition == "namespace" ? "vm" : "namespace");
+}
+
+TEST_P(JobQueueContract, UnackedJobsAreDeliveredAgainFirstAndInOrder) {
+  EnqueueAll("namespace", {"n1", "n2", "n3"});
+  jobs::Batch first = MustLease(3);
+  EnqueueAll("namespace", {"n4"});
+  ASSERT_TRUE(queue_->Complete(first, 1).ok());  // n1 done; n2, n3 not
+  jobs::Batch again = MustLease(10);
+  EXPECT_EQ(again.job_ids, (std::vector<std::string>{"n2", "n3", "n4"}));
+}
+
+TEST_P(JobQueueContract, AckedJobsAreNotDeliveredAgain) {
+  EnqueueAll("namespace", {"n1", "n2"});
+  ASSERT_TRUE(queue_->Complete(MustLease(2), 2).ok());
+  auto leased = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(leased.ok());
+  EXPECT_FALSE(leased->has_value());
+}
+
+TEST_P(JobQueueContract, CompletingALeaseTwiceIsFailedPrecondition) {
+  EnqueueAll("namespace", {"n1"});
+  jobs::Batch batch = MustLease(1);
+  ASSERT_TRUE(queue_->Complete(batch, 1).ok());
+  auto status = queue_->Complete(batch, 1);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_P(JobQueueContract, StaleLeaseCannotCompleteTheCurrentOne) {
+  EnqueueAll("namespace", {"n1", "n2"});
+  jobs::Batch old_batch = MustLease(1);
+  ASSERT_TRUE(queue_->Complete(old_batch, 1).ok());
+  jobs::Batch current = MustLease(1);
+  auto status = queue_->Complete(old_batch, 0);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(queue_->Complete(current, 1).ok());
+}
+
+TEST_P(JobQueueContract, APartitionWithWorkIsNotStarvedByABusyOne) {
+  EnqueueAll("big", {"b1", "b2", "b3", "b4", "b5"});
+  EnqueueAll("small", {"s1"});
+  std::vector<std::string> order;
+  for (int i = 0; i < 6; ++i) {
+    jobs::Batch batch = MustLease(1);
+    order.insert(order.end(), batch.job_ids.begin(), batch.job_ids.end());
+    ASSERT_TRUE(queue_->Complete(batch, batch.job_ids.size()).ok());
+  }
+  ASSERT_EQ(order.size(), 6u);
+  EXPECT_NE(order.back(), "s1") << "the small partition waited for the big one to drain";
+}
+
+TEST_P(JobQueueContract, BlockedLeaseWakesWhenWorkArrives) {
+  std::optional<jobs::Batch> got;
+  std::thread worker([&] {
+    auto leased = queue_->Lease(10, kForever);
+    if (leased.ok() && leased->has_value()) got = **leased;
+  });
+  ASSERT_TRUE(queue_->Enqueue("namespace", "n1").ok());
+  worker.join();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->job_ids, std::vector<std::string>{"n1"});
+}
+
+TEST_P(JobQueueContract, CloseWakesABlockedLeaseWithAborted) {
+  std::optional<ErrorCode> code;
+  std::thread worker([&] {
+    auto leased = queue_->Lease(10, kForever);
+    if (!leased.ok()) code = leased.error().code;
+  });
+  queue_->Close();
+  worker.join();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, ErrorCode::kAborted);
+}
+
+TEST_P(JobQueueContract, EnqueueAfterCloseIsUnavailable) {
+  queue_->Close();
+  auto status = queue_->Enqueue("namespace", "n1");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_P(JobQueueContract, ALeaseHeldAtCloseCanStillComplete) {
+  EnqueueAll("namespace", {"n1"});
+  jobs::Batch batch = MustLease(1);
+  queue_->Close();
+  EXPECT_TRUE(queue_->Complete(batch, 1).ok());
+}
+
+// Several workers race for several partitions, acking only part of some batches. No partition
+// may ever be held by two workers at once, and per partition the acked jobs must come out in
+// enqueue order, each exactly once.
+TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrder) {
+  constexpr int kWorkers = 4, kPartitions = 3, kJobsEach = 150;
+  std::map<std::string, std::vector<std::string>> enqueued;
+  for (int n = 0; n < kJobsEach; ++n) {
+    for (int p = 0; p < kPartitions; ++p) {
+      std::string partition = "p" + std::to_string(p);
+      std::string id = partition + "-" + std::to_string(n);
+      ASSERT_TRUE(queue_->Enqueue(partition, id).ok());
+      enqueued[partition].push_back(id);
+    }
+  }
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> acked;
+  std::map<std::string, int> holders;
+  std::atomic<int> overlaps{0};
+  std::atomic<int> done{0};
+  std::atomic<int> lease_count{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&] {
+      while (done.load() < kPartitions * kJobsEach) {
+        auto leased = queue_->Lease(7, std::chrono::milliseconds(20));
+        if (!leased.ok()) return;
+        if (!leased->has_value()) continue;
+        const jobs::Batch& batch = **leased;
+        {
+          std::lock_guard lock(mu);
+          if (holders[batch.partition]++ != 0) ++overlaps;
+        }
+        // Every third lease acks all but the last job, which must come back.
+        size_t ack = batch.job_ids.size();
+        if (++lease_count % 3 == 0 && ack > 1) --ack;
+        {
+          std::lock_guard lock(mu);
+          auto& out = acked[batch.partition];
+          out.insert(out.end(), batch.job_ids.begin(),
+                     batch.job_ids.begin() + static_cast<std::ptrdiff_t>(ack));
+          --holders[batch.partition];
+        }
+        done += static_cast<int>(ack);
+        EXPECT_TRUE(queue_->Complete(batch, ack).ok());
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(acked, enqueued);
+}
+
+}  // namespace gitops::contract

@@ -1,0 +1,359 @@
+// The JobStore contract: every implementation (memory, postgres) instantiates this suite with
+// a factory, e.g.
+//   INSTANTIATE_TEST_SUITE_P(Memory, JobStoreContract,
+//       ::testing::Values(JobStoreImpl{"memory", [](const Clock& c) { ... }}), ImplName());
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "jobs/job_store.h"
+
+namespace gitops::contract {
+
+struct JobStoreImpl {
+  std::string name;
+  // Returns a new, empty store reading time from `clock` (which outlives it).
+  std::function<std::unique_ptr<jobs::JobStore>(const Clock&)> make;
+};
+inline void PrintTo(const JobStoreImpl& impl, std::ostream* os) { *os << impl.name; }
+
+struct ImplName {
+  template <typename P>
+  std::string operator()(const ::testing::TestParamInfo<P>& info) const {
+    return info.param.name;
+  }
+};
+
+class JobStoreContract : public ::testing::TestWithParam<JobStoreImpl> {
+ protected:
+  void SetUp() override { store_ = GetParam().make(clock_); }
+
+  static jobs::Job NewJob(std::string tenant = "tenant1", std::string type = "namespace",
+                          std::string name = "dev-namespace") {
+    jobs::Job job;
+    job.job_id = NewUuid();
+    job.tenant_id = std::move(tenant);
+    job.cluster_id = "cluster-a";
+    job.resource_type = type;
+    job.resource_name = std::move(name);
+    job.operation = jobs::Operation::kCreate;
+    job.flavor = "small";
+    job.spec = jobs::Json::object();
+    job.spec["zeta"] = 1;
+    job.spec["alpha"] = {{"nested", true}};
+    job.partition = std::move(type);
+    return job;
+  }
+
+  // Creates a job, advancing the clock first so creation times are distinct.
+  jobs::Job Put(jobs::Job job) {
+    clock_.Advance(std::chrono::seconds(1));
+    EXPECT_TRUE(store_->Create(job).ok());
+    return job;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<jobs::JobStore> store_;
+};
+
+TEST_P(JobStoreContract, CreateThenGetReturnsEveryField) {
+  jobs::Job job = NewJob();
+  job.logs = {"Job submitted"};
+  job.metadata["repository"] = "repo";
+  job.result = jobs::Json::object({{"items", jobs::Json::array()}});
+  job.error = "boom";
+  ASSERT_TRUE(store_->Create(job).ok());
+
+  auto got = store_->Get(job.job_id);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->job_id, job.job_id);
+  EXPECT_EQ(got->tenant_id, "tenant1");
+  EXPECT_EQ(got->cluster_id, "cluster-a");
+  EXPECT_EQ(got->resource_type, "namespace");
+  EXPECT_EQ(got->resource_name, "dev-namespace");
+  EXPECT_EQ(got->operation, jobs::Operation::kCreate);
+  EXPECT_EQ(got->flavor, "small");
+  EXPECT_EQ(got->partition, "namespace");
+  EXPECT_EQ(got->status, jobs::JobStatus::kSubmitted);
+  EXPECT_EQ(got->spec.dump(), R"({"zeta":1,"alpha":{"nested":true}})");  // key order kept
+  EXPECT_EQ(got->logs, std::vector<std::string>{"Job submitted"});
+  EXPECT_EQ(got->metadata.dump(), R"({"repository":"repo"})");
+  EXPECT_EQ(got->result.dump(), R"({"items":[]})");
+  ASSERT_TRUE(got->error.has_value());
+  EXPECT_EQ(*got->error, "boom");
+}
+
+TEST_P(JobStoreContract, CreateStampsBothTimesFromTheClock) {
+  jobs::Job job = NewJob();
+  job.created_at = Clock::TimePoint(std::chrono::seconds(5));
+  ASSERT_TRUE(store_->Create(job).ok());
+  auto got = store_->Get(job.job_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->created_at, clock_.Now());
+  EXPECT_EQ(got->updated_at, clock_.Now());
+}
+
+TEST_P(JobStoreContract, EmptyOptionalFieldsReadBackEmpty) {
+  jobs::Job job = NewJob();
+  job.cluster_id.clear();
+  job.spec = jobs::Json::object();
+  ASSERT_TRUE(store_->Create(job).ok());
+  auto got = store_->Get(job.job_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->cluster_id, "");
+  EXPECT_TRUE(got->spec.is_object() && got->spec.empty());
+  EXPECT_TRUE(got->metadata.is_object() && got->metadata.empty());
+  EXPECT_TRUE(got->result.is_null());
+  EXPECT_FALSE(got->error.has_value());
+  EXPECT_TRUE(got->logs.empty());
+}
+
+TEST_P(JobStoreContract, DuplicateIdIsAlreadyExistsAndKeepsTheFirst) {
+  jobs::Job job = NewJob();
+  ASSERT_TRUE(store_->Create(job).ok());
+  jobs::Job other = NewJob("tenant2");
+  other.job_id = job.job_id;
+  auto status = store_->Create(other);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->Get(job.job_id)->tenant_id, "tenant1");
+}
+
+TEST_P(JobStoreContract, EmptyIdIsInvalidArgument) {
+  jobs::Job job = NewJob();
+  job.job_id.clear();
+  auto status = store_->Create(job);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(JobStoreContract, GetUnknownIsNotFound) {
+  auto got = store_->Get(NewUuid());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(JobStoreContract, UpdateUnknownIsNotFound) {
+  auto status = store_->Update(NewUuid(), jobs::JobChange().Log("x"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(JobStoreContract, UpdateAppliesEveryPartAndMovesUpdatedAt) {
+  jobs::Job job = Put(NewJob());
+  auto created = clock_.Now();
+  clock_.Advance(std::chrono::seconds(3));
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange()
+                                             .SetStatus(jobs::JobStatus::kInProgress)
+                                             .Log("Job started")
+                                             .Log("Template rendered")
+                                             .Meta("manifest_path", "a/b.yaml")
+                                             .SetResult({{"name", "dev-namespace"}})
+                                             .SetError("late"))
+                  .ok());
+  auto got = store_->Get(job.job_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, jobs::JobStatus::kInProgress);
+  EXPECT_EQ(got->logs, (std::vector<std::string>{"Job started", "Template rendered"}));
+  EXPECT_EQ(got->metadata["manifest_path"], "a/b.yaml");
+  EXPECT_EQ(got->result.dump(), R"({"name":"dev-namespace"})");
+  EXPECT_EQ(got->error.value_or(""), "late");
+  EXPECT_EQ(got->created_at, created);
+  EXPECT_EQ(got->updated_at, clock_.Now());
+}
+
+TEST_P(JobStoreContract, UpdateAppendsLogsAfterEarlierOnes) {
+  jobs::Job job = NewJob();
+  job.logs = {"one"};
+  ASSERT_TRUE(store_->Create(job).ok());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().Log("two")).ok());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().Log("three")).ok());
+  EXPECT_EQ(store_->Get(job.job_id)->logs, (std::vector<std::string>{"one", "two", "three"}));
+}
+
+TEST_P(JobStoreContract, UpdateMergesMetadataKeys) {
+  jobs::Job job = NewJob();
+  job.metadata["repository"] = "r";
+  job.metadata["webhook_status"] = "pending";
+  ASSERT_TRUE(store_->Create(job).ok());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange()
+                                             .Meta("webhook_status", "simulated")
+                                             .Meta("git_commit", std::string(40, 'a')))
+                  .ok());
+  // Compared without key order: only spec order is part of the contract.
+  nlohmann::json expected = {
+      {"repository", "r"}, {"webhook_status", "simulated"}, {"git_commit", std::string(40, 'a')}};
+  EXPECT_EQ(nlohmann::json::parse(store_->Get(job.job_id)->metadata.dump()), expected);
+}
+
+TEST_P(JobStoreContract, IllegalTransitionIsFailedPreconditionAndChangesNothing) {
+  jobs::Job job = Put(NewJob());
+  auto before = store_->Get(job.job_id);
+  clock_.Advance(std::chrono::seconds(1));
+  auto status = store_->Update(
+      job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kCompleted).Log("skipped"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
+  auto after = store_->Get(job.job_id);
+  EXPECT_EQ(after->status, jobs::JobStatus::kSubmitted);
+  EXPECT_TRUE(after->logs.empty());
+  EXPECT_EQ(after->updated_at, before->updated_at);
+}
+
+TEST_P(JobStoreContract, TerminalJobRefusesAnotherStatus) {
+  jobs::Job job = Put(NewJob());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress)).ok());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kFailed)).ok());
+  auto status =
+      store_->Update(job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Get(job.job_id)->status, jobs::JobStatus::kFailed);
+}
+
+TEST_P(JobStoreContract, RedeliveredJobMayGoBackToSubmitted) {
+  jobs::Job job = Put(NewJob());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress)).ok());
+  ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kSubmitted)).ok());
+  EXPECT_EQ(store_->Get(job.job_id)->status, jobs::JobStatus::kSubmitted);
+}
+
+TEST_P(JobStoreContract, ListIsNewestFirst) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Put(NewJob()).job_id);
+  auto listed = store_->List(jobs::JobFilter{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*listed)[i].job_id, ids[4 - i]);
+}
+
+TEST_P(JobStoreContract, ListFiltersByTenantStatusAndType) {
+  jobs::Job a = Put(NewJob("t1", "namespace"));
+  jobs::Job b = Put(NewJob("t1", "vm"));
+  jobs::Job c = Put(NewJob("t2", "namespace"));
+  jobs::Job d = Put(NewJob("t1", "namespace"));
+  ASSERT_TRUE(store_->Update(d.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress)).ok());
+
+  auto ids = [&](jobs::JobFilter filter) {
+    std::vector<std::string> out;
+    auto listed = store_->List(filter);
+    EXPECT_TRUE(listed.ok());
+    if (listed.ok()) {
+      for (const auto& job : *listed) out.push_back(job.job_id);
+    }
+    return out;
+  };
+  jobs::JobFilter by_tenant;
+  by_tenant.tenant_id = "t1";
+  EXPECT_EQ(ids(by_tenant), (std::vector<std::string>{d.job_id, b.job_id, a.job_id}));
+  jobs::JobFilter by_status;
+  by_status.status = jobs::JobStatus::kSubmitted;
+  EXPECT_EQ(ids(by_status), (std::vector<std::string>{c.job_id, b.job_id, a.job_id}));
+  jobs::JobFilter by_type;
+  by_type.resource_type = "namespace";
+  EXPECT_EQ(ids(by_type), (std::vector<std::string>{d.job_id, c.job_id, a.job_id}));
+  jobs::JobFilter all_three;
+  all_three.tenant_id = "t1";
+  all_three.status = jobs::JobStatus::kSubmitted;
+  all_three.resource_type = "namespace";
+  EXPECT_EQ(ids(all_three), (std::vector<std::string>{a.job_id}));
+  jobs::JobFilter unknown;
+  unknown.tenant_id = "nobody";
+  EXPECT_TRUE(ids(unknown).empty());
+}
+
+TEST_P(JobStoreContract, ListStopsAtLimitKeepingTheNewest) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(Put(NewJob()).job_id);
+  jobs::JobFilter filter;
+  filter.limit = 2;
+  auto listed = store_->List(filter);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].job_id, ids[5]);
+  EXPECT_EQ((*listed)[1].job_id, ids[4]);
+}
+
+TEST_P(JobStoreContract, TenantStatsCountsByStatusAndLastActivity) {
+  jobs::Job a = Put(NewJob("t1"));
+  jobs::Job b = Put(NewJob("t1"));
+  jobs::Job c = Put(NewJob("t1"));
+  Put(NewJob("t1"));
+  Put(NewJob("t2"));
+  auto to = [&](const jobs::Job& job, jobs::JobStatus s) {
+    ASSERT_TRUE(store_->Update(job.job_id, jobs::JobChange().SetStatus(s)).ok());
+  };
+  to(a, jobs::JobStatus::kInProgress);
+  to(a, jobs::JobStatus::kCompleted);
+  to(b, jobs::JobStatus::kInProgress);
+  to(b, jobs::JobStatus::kFailed);
+  clock_.Advance(std::chrono::seconds(10));
+  to(c, jobs::JobStatus::kInProgress);
+
+  auto stats = store_->TenantStats("t1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->active_jobs, 2u);  // c in progress, d submitted
+  EXPECT_EQ(stats->completed_jobs, 1u);
+  EXPECT_EQ(stats->failed_jobs, 1u);
+  ASSERT_TRUE(stats->last_activity.has_value());
+  EXPECT_EQ(*stats->last_activity, clock_.Now());
+}
+
+TEST_P(JobStoreContract, TenantStatsOfUnknownTenantIsZero) {
+  Put(NewJob("t1"));
+  auto stats = store_->TenantStats("nobody");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->active_jobs + stats->failed_jobs + stats->completed_jobs, 0u);
+  EXPECT_FALSE(stats->last_activity.has_value());
+}
+
+TEST_P(JobStoreContract, ConcurrentCreatesOfOneIdExactlyOneWins) {
+  constexpr int kThreads = 8;
+  jobs::Job job = NewJob();
+  std::atomic<int> ok{0}, exists{0};
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      jobs::Job mine = NewJob("tenant" + std::to_string(i));
+      mine.job_id = job.job_id;
+      start.arrive_and_wait();
+      auto status = store_->Create(mine);
+      if (status.ok()) {
+        ++ok;
+      } else if (status.error().code == ErrorCode::kAlreadyExists) {
+        ++exists;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(exists.load(), kThreads - 1);
+}
+
+TEST_P(JobStoreContract, ConcurrentUpdatesLoseNoLogLine) {
+  jobs::Job job = Put(NewJob());
+  constexpr int kThreads = 4, kLines = 50;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < kLines; ++n) {
+        EXPECT_TRUE(store_->Update(job.job_id, jobs::JobChange().Log(std::to_string(i))).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store_->Get(job.job_id)->logs.size(), size_t{kThreads * kLines});
+}
+
+}  // namespace gitops::contract
