@@ -1,0 +1,793 @@
+// Repository: the libgit2-backed bare cache (see repository.h). Objects of a batch are written
+// to an in-memory odb (mempack) and flushed as one pack before the push.
+#include "git/repository.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "git/libgit2_handles.h"
+#include "git/remote_url.h"
+
+namespace gitops::git {
+
+namespace internal {
+
+void EnsureLibgit2() {
+  static const bool initialized = [] {
+    git_libgit2_init();
+    // Every object we reference was just written or read by us: skip the per-entry existence
+    // checks libgit2 does when creating trees and commits (a large share of commit cost).
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+    return true;
+  }();
+  (void)initialized;
+}
+
+std::string LastGitErrorMessage() {
+  const git_error* e = git_error_last();
+  if (e == nullptr || e->message == nullptr) return "unknown error";
+  return e->message;
+}
+
+std::string OidToHex(const git_oid& oid) {
+  char hex[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(hex, sizeof(hex), &oid);
+  return std::string(hex);
+}
+
+}  // namespace internal
+
+using namespace internal;  // NOLINT: private helpers of this folder
+
+namespace {
+
+constexpr char kRemoteName[] = "origin";
+constexpr int kMempackPriority = 999;  // above the loose (1) and pack (2) backends
+
+// Per-operation state shared with libgit2 callbacks.
+struct CallbackState {
+  const Credentials* credentials = nullptr;
+  int userpass_calls = 0;
+  int ssh_calls = 0;
+  bool auth_failed = false;
+  bool no_credentials = false;
+  std::vector<std::pair<std::string, std::string>> rejected;  // refname, status
+};
+
+int CredentialsCallback(git_credential** out, const char* /*url*/, const char* user_from_url,
+                        unsigned int allowed, void* payload) {
+  auto* state = static_cast<CallbackState*>(payload);
+  const Credentials& creds = *state->credentials;
+  if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+    if (creds.username.empty() && creds.password.empty()) {
+      state->no_credentials = true;
+      git_error_set_str(GIT_ERROR_NET, "the remote requires credentials and none are configured");
+      return GIT_EAUTH;
+    }
+    // A second call means the server refused the first answer: stop instead of looping.
+    if (++state->userpass_calls > 1) {
+      state->auth_failed = true;
+      git_error_set_str(GIT_ERROR_NET, "the remote refused the username/password");
+      return GIT_EAUTH;
+    }
+    return git_credential_userpass_plaintext_new(out, creds.username.c_str(),
+                                                 creds.password.c_str());
+  }
+  std::string user = !creds.username.empty()                        ? creds.username
+                     : (user_from_url != nullptr && *user_from_url) ? user_from_url
+                                                                    : "git";
+  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user.c_str());
+  if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+    if (++state->ssh_calls > 1) {
+      state->auth_failed = true;
+      git_error_set_str(GIT_ERROR_SSH, "the remote refused the ssh key");
+      return GIT_EAUTH;
+    }
+    if (!creds.ssh_private_key.empty()) {
+      return git_credential_ssh_key_new(
+          out, user.c_str(), creds.ssh_public_key.empty() ? nullptr : creds.ssh_public_key.c_str(),
+          creds.ssh_private_key.c_str(), creds.password.empty() ? nullptr : creds.password.c_str());
+    }
+    return git_credential_ssh_key_from_agent(out, user.c_str());
+  }
+  state->no_credentials = true;
+  git_error_set_str(GIT_ERROR_NET, "the remote asks for an unsupported kind of credentials");
+  return GIT_EAUTH;
+}
+
+int PushUpdateReferenceCallback(const char* refname, const char* status, void* payload) {
+  if (status != nullptr) {
+    static_cast<CallbackState*>(payload)->rejected.emplace_back(refname ? refname : "", status);
+  }
+  return 0;
+}
+
+bool Contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A push status from the server that means "the branch moved": fetch and retry.
+bool IsRaceStatus(const std::string& status) {
+  std::string s = Lower(status);
+  return Contains(s, "non-fast-forward") || Contains(s, "fetch first") ||
+         Contains(s, "stale info") || Contains(s, "failed to lock") || Contains(s, "cannot lock") ||
+         Contains(s, "failed to update ref");
+}
+
+// The filesystem path of a local remote (a plain path or file:// URL), else nullopt.
+std::optional<std::string> LocalPath(const std::string& url) {
+  if (url.rfind("file://", 0) == 0) return url.substr(7);
+  if (url.find("://") != std::string::npos) return std::nullopt;
+  // scp-like "host:path" has a colon before any slash.
+  size_t colon = url.find(':');
+  size_t slash = url.find('/');
+  if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
+    return std::nullopt;
+  }
+  return url;
+}
+
+// Checks a repository-relative file path: non-empty components, no '.', '..' or ".git".
+Status ValidatePath(std::string_view path) {
+  auto bad = [&](const char* why) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "invalid path '" + std::string(path) + "': " + why);
+  };
+  if (path.empty()) return bad("empty");
+  if (path.front() == '/') return bad("must be relative");
+  if (path.back() == '/') return bad("must name a file");
+  if (path.find('\0') != std::string_view::npos) return bad("contains NUL");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (part.empty()) return bad("empty component");
+    if (part == "." || part == "..") return bad("'.' and '..' are not allowed");
+    if (Lower(std::string(part)) == ".git") return bad("'.git' is not allowed");
+    start = end + 1;
+  }
+  return OkStatus();
+}
+
+std::string NormalizePrefix(std::string_view prefix) {
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  while (!prefix.empty() && prefix.front() == '/') prefix.remove_prefix(1);
+  return std::string(prefix);
+}
+
+}  // namespace
+
+// Looks up "origin" into `var` or returns its error (used inside Impl methods only).
+#define GITOPS_ASSIGN_OR_RETURN_REMOTE(var)                       \
+  auto var##_result = LookupRemote();                             \
+  if (!var##_result.ok()) return std::move(var##_result).error(); \
+  RemotePtr var = std::move(*var##_result)
+
+struct Repository::Impl {
+  RepositoryOptions options;
+  std::string display_url;
+  std::string tracking_ref;  // refs/remotes/origin/<branch>: the remote tip as last seen
+  std::string local_ref;     // refs/heads/<branch>: what we push
+  RepoPtr repo;
+  OdbPtr odb;
+  git_odb_backend* mempack = nullptr;  // owned by odb
+
+  Error Fail(ErrorCode code, const std::string& what) const {
+    return MakeError(code, Scrub(what, options.credentials.password));
+  }
+
+  Error GitFail(ErrorCode code, const std::string& what) const {
+    return Fail(code, what + ": " + LastGitErrorMessage());
+  }
+
+  // Maps a failed fetch/push to a canonical error that names the remote without credentials.
+  Error RemoteError(const char* op, int rc, const CallbackState& state) const {
+    std::string lib = LastGitErrorMessage();
+    std::string low = Lower(lib);
+    std::string where = std::string(op) + " " + display_url + " (branch " + options.branch + ")";
+    if (state.no_credentials) {
+      return Fail(ErrorCode::kUnauthenticated,
+                  where + " failed: the remote requires credentials and none are configured");
+    }
+    if (rc == GIT_EAUTH || state.auth_failed || Contains(low, "401") ||
+        Contains(low, "authentication")) {
+      std::string who = options.credentials.username.empty()
+                            ? std::string()
+                            : " for user '" + options.credentials.username + "'";
+      return Fail(ErrorCode::kUnauthenticated,
+                  where + " failed: authentication failed" + who + " (check the credentials)");
+    }
+    if (auto local = LocalPath(options.remote_url); local && !std::filesystem::exists(*local)) {
+      return Fail(ErrorCode::kNotFound, where + " failed: no repository there (path missing)");
+    }
+    if (rc == GIT_ECERTIFICATE) {
+      return Fail(ErrorCode::kUnavailable, where + " failed: TLS certificate rejected: " + lib);
+    }
+    if (Contains(low, "resolve") || Contains(low, "name or service not known") ||
+        Contains(low, "no address associated")) {
+      return Fail(ErrorCode::kUnavailable, where + " failed: unknown host: " + lib);
+    }
+    if (Contains(low, "could not find repository") || Contains(low, "not a git repository") ||
+        Contains(low, "does not appear to be a git repository") || Contains(low, "404") ||
+        Contains(low, "not found") || Contains(low, "not exported") ||
+        Contains(low, "does not exist")) {
+      return Fail(ErrorCode::kNotFound, where + " failed: no repository there: " + lib);
+    }
+    if (Contains(low, "403")) {
+      return Fail(ErrorCode::kPermissionDenied, where + " failed: access denied: " + lib);
+    }
+    const git_error* e = git_error_last();
+    int klass = e != nullptr ? e->klass : GIT_ERROR_NONE;
+    if (klass == GIT_ERROR_NET || klass == GIT_ERROR_OS || klass == GIT_ERROR_SSL ||
+        klass == GIT_ERROR_SSH || klass == GIT_ERROR_HTTP || Contains(low, "connect") ||
+        Contains(low, "timed out") || Contains(low, "unreachable") || Contains(low, "reset")) {
+      return Fail(ErrorCode::kUnavailable, where + " failed: remote unreachable: " + lib);
+    }
+    return Fail(ErrorCode::kFailedPrecondition, where + " failed: " + lib);
+  }
+
+  Result<RemotePtr> LookupRemote() const {
+    git_remote* remote = nullptr;
+    if (git_remote_lookup(&remote, repo.get(), kRemoteName) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot load remote of cache " + options.cache_dir);
+    }
+    return RemotePtr(remote);
+  }
+
+  Result<std::optional<git_oid>> TrackingTip() const {
+    git_oid oid;
+    int rc = git_reference_name_to_id(&oid, repo.get(), tracking_ref.c_str());
+    if (rc == GIT_ENOTFOUND) return std::optional<git_oid>();
+    if (rc < 0) return GitFail(ErrorCode::kInternal, "cannot read " + tracking_ref);
+    return std::optional<git_oid>(oid);
+  }
+
+  Status SetRef(const std::string& name, const git_oid& oid) const {
+    git_reference* ref = nullptr;
+    if (git_reference_create(&ref, repo.get(), name.c_str(), &oid, 1, nullptr) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot update " + name);
+    }
+    git_reference_free(ref);
+    return OkStatus();
+  }
+
+  Status FetchBranch() {
+    GITOPS_ASSIGN_OR_RETURN_REMOTE(remote);
+    CallbackState state;
+    state.credentials = &options.credentials;
+    git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
+    fetch_opts.callbacks.credentials = CredentialsCallback;
+    fetch_opts.callbacks.payload = &state;
+    fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    fetch_opts.update_fetchhead = 0;
+    std::string spec = "+refs/heads/" + options.branch + ":" + tracking_ref;
+    char* specs[] = {spec.data()};
+    git_strarray refspecs = {specs, 1};
+    git_error_clear();
+    int rc = git_remote_fetch(remote.get(), &refspecs, &fetch_opts, nullptr);
+    if (rc < 0) return RemoteError("fetch from", rc, state);
+    // A branch deleted on the remote must not linger as our base.
+    const git_remote_head** heads = nullptr;
+    size_t count = 0;
+    bool present = false;
+    std::string wanted = "refs/heads/" + options.branch;
+    if (git_remote_ls(&heads, &count, remote.get()) == 0) {
+      for (size_t i = 0; i < count; ++i) present |= wanted == heads[i]->name;
+      if (!present) {
+        git_reference* ref = nullptr;
+        if (git_reference_lookup(&ref, repo.get(), tracking_ref.c_str()) == 0) {
+          git_reference_delete(ref);
+          git_reference_free(ref);
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  // Writes the mempack's objects into the cache as one pack and empties the mempack.
+  Status FlushObjects() {
+    GitBuf pack;
+    if (git_mempack_dump(pack.get(), repo.get(), mempack) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot build pack in cache " + options.cache_dir);
+    }
+    WritePack writer;
+    git_indexer_progress stats{};
+    if (git_odb_write_pack(writer.out(), odb.get(), nullptr, nullptr) < 0 ||
+        writer.get()->append(writer.get(), pack.data(), pack.size(), &stats) < 0 ||
+        writer.get()->commit(writer.get(), &stats) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot write pack in cache " + options.cache_dir);
+    }
+    git_mempack_reset(mempack);
+    return OkStatus();
+  }
+
+  // Builds one commit on `parent` (nullopt: root commit); `tree` is the parent's tree or null
+  // and is replaced by the new commit's tree.
+  Result<git_oid> BuildCommit(const CommitSpec& spec, const std::optional<git_oid>& parent,
+                              TreePtr& tree) {
+    if (spec.message.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "commit message must not be empty");
+    }
+    // Last change of a path wins; git_tree_create_updated refuses duplicates.
+    std::map<std::string, const std::optional<std::string>*> by_path;
+    for (const FileChange& change : spec.changes) {
+      GITOPS_RETURN_IF_ERROR(ValidatePath(change.path));
+      by_path[change.path] = &change.content;
+    }
+    std::vector<git_tree_update> updates;
+    updates.reserve(by_path.size());
+    for (const auto& [path, content] : by_path) {
+      git_tree_update update{};
+      update.path = path.c_str();
+      if (content->has_value()) {
+        const std::string& data = **content;
+        if (git_blob_create_from_buffer(&update.id, repo.get(), data.data(), data.size()) < 0) {
+          return GitFail(ErrorCode::kInternal, "cannot write blob for " + path);
+        }
+        update.action = GIT_TREE_UPDATE_UPSERT;
+        update.filemode = GIT_FILEMODE_BLOB;
+      } else {
+        if (tree == nullptr) continue;
+        git_tree_entry* entry = nullptr;
+        int rc = git_tree_entry_bypath(&entry, tree.get(), path.c_str());
+        if (rc == GIT_ENOTFOUND) continue;  // already gone: deleting is idempotent
+        if (rc < 0) return GitFail(ErrorCode::kInternal, "cannot look up " + path);
+        git_tree_entry_free(entry);
+        update.action = GIT_TREE_UPDATE_REMOVE;
+      }
+      updates.push_back(update);
+    }
+    git_oid tree_id;
+    if (updates.empty()) {
+      if (tree != nullptr) {
+        git_oid_cpy(&tree_id, git_tree_id(tree.get()));
+      } else {
+        git_treebuilder* builder = nullptr;
+        if (git_treebuilder_new(&builder, repo.get(), nullptr) < 0) {
+          return GitFail(ErrorCode::kInternal, "cannot create empty tree");
+        }
+        TreebuilderPtr owned(builder);
+        if (git_treebuilder_write(&tree_id, builder) < 0) {
+          return GitFail(ErrorCode::kInternal, "cannot write empty tree");
+        }
+      }
+    } else if (git_tree_create_updated(&tree_id, repo.get(), tree.get(), updates.size(),
+                                       updates.data()) < 0) {
+      return GitFail(ErrorCode::kFailedPrecondition,
+                     "cannot apply changes (a file and a directory collide?)");
+    }
+    git_tree* new_tree = nullptr;
+    if (git_tree_lookup(&new_tree, repo.get(), &tree_id) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot read back new tree");
+    }
+    tree.reset(new_tree);
+
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spec.time.time_since_epoch());
+    git_signature* sig = nullptr;
+    const std::string& name = spec.author_name.empty() ? "gitops-api" : spec.author_name;
+    const std::string& email =
+        spec.author_email.empty() ? "gitops-api@localhost" : spec.author_email;
+    if (git_signature_new(&sig, name.c_str(), email.c_str(), seconds.count(), 0) < 0) {
+      return GitFail(ErrorCode::kInvalidArgument, "invalid author");
+    }
+    SignaturePtr owned_sig(sig);
+    git_oid commit_id;
+    const git_oid* parents[1] = {parent ? &*parent : nullptr};
+    if (git_commit_create_from_ids(&commit_id, repo.get(), nullptr, sig, sig, nullptr,
+                                   spec.message.c_str(), &tree_id, parent ? 1 : 0, parents) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot create commit");
+    }
+    return commit_id;
+  }
+
+  // Builds the batch on the cached remote tip. On error the mempack is discarded.
+  Result<std::vector<git_oid>> BuildBatch(const std::vector<CommitSpec>& commits) {
+    auto tip = TrackingTip();
+    if (!tip.ok()) return std::move(tip).error();
+    std::optional<git_oid> parent = *tip;
+    TreePtr tree;
+    if (parent) {
+      git_commit* commit = nullptr;
+      if (git_commit_lookup(&commit, repo.get(), &*parent) < 0) {
+        return GitFail(ErrorCode::kInternal, "cannot read tip commit");
+      }
+      CommitPtr owned(commit);
+      git_tree* t = nullptr;
+      if (git_commit_tree(&t, commit) < 0) {
+        return GitFail(ErrorCode::kInternal, "cannot read tip tree");
+      }
+      tree.reset(t);
+    }
+    std::vector<git_oid> ids;
+    ids.reserve(commits.size());
+    for (const CommitSpec& spec : commits) {
+      auto id = BuildCommit(spec, parent, tree);
+      if (!id.ok()) {
+        git_mempack_reset(mempack);
+        return std::move(id).error();
+      }
+      ids.push_back(*id);
+      parent = *id;
+    }
+    return ids;
+  }
+
+  // Pushes local_ref. Sets *race when the remote moved (retry after a fetch).
+  Status Push(bool* race) {
+    *race = false;
+    GITOPS_ASSIGN_OR_RETURN_REMOTE(remote);
+    CallbackState state;
+    state.credentials = &options.credentials;
+    git_push_options push_opts = GIT_PUSH_OPTIONS_INIT;
+    push_opts.callbacks.credentials = CredentialsCallback;
+    push_opts.callbacks.push_update_reference = PushUpdateReferenceCallback;
+    push_opts.callbacks.payload = &state;
+    std::string spec = local_ref + ":" + local_ref;
+    char* specs[] = {spec.data()};
+    git_strarray refspecs = {specs, 1};
+    git_error_clear();
+    int rc = git_remote_push(remote.get(), &refspecs, &push_opts);
+    if (rc == GIT_ENONFASTFORWARD) {
+      *race = true;
+      return Fail(ErrorCode::kAborted,
+                  "push to " + display_url + " rejected: " + LastGitErrorMessage());
+    }
+    if (rc < 0) return RemoteError("push to", rc, state);
+    // The server may accept the connection yet refuse the update: always check the callback.
+    for (const auto& [ref, status] : state.rejected) {
+      if (IsRaceStatus(status)) {
+        *race = true;
+        return Fail(ErrorCode::kAborted,
+                    "push to " + display_url + " rejected " + ref + ": " + status);
+      }
+      return Fail(ErrorCode::kFailedPrecondition, "push to " + display_url + " (branch " +
+                                                      options.branch + ") refused for " + ref +
+                                                      ": " + status);
+    }
+    return OkStatus();
+  }
+};
+
+#undef GITOPS_ASSIGN_OR_RETURN_REMOTE
+
+Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Repository::~Repository() = default;
+
+const std::string& Repository::branch() const { return impl_->options.branch; }
+const std::string& Repository::display_url() const { return impl_->display_url; }
+
+namespace {
+
+bool IsBareRepository(const std::string& path) {
+  git_repository* repo = nullptr;
+  if (git_repository_open_ext(&repo, path.c_str(),
+                              GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+                              nullptr) < 0) {
+    return false;
+  }
+  RepoPtr owned(repo);
+  return git_repository_is_bare(repo) != 0;
+}
+
+bool IsMissingOrEmptyDir(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return true;
+  return std::filesystem::is_directory(path, ec) && std::filesystem::is_empty(path, ec);
+}
+
+Status InitBare(const std::string& path, const std::string& branch, RepoPtr* out) {
+  git_repository_init_options init = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+  init.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+  std::string head = "refs/heads/" + branch;
+  init.initial_head = head.c_str();
+  git_repository* repo = nullptr;
+  if (git_repository_init_ext(&repo, path.c_str(), &init) < 0) {
+    return Unexpected(ErrorCode::kInternal,
+                      "cannot create bare repository at " + path + ": " + LastGitErrorMessage());
+  }
+  if (out != nullptr) {
+    out->reset(repo);
+  } else {
+    git_repository_free(repo);
+  }
+  return OkStatus();
+}
+
+Status ValidateBranch(const std::string& branch) {
+  std::string ref = "refs/heads/" + branch;
+  int valid = 0;
+  if (branch.empty() || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid) {
+    return Unexpected(ErrorCode::kInvalidArgument, "invalid branch name '" + branch + "'");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status CreateBareRepository(const std::string& path, const std::string& branch) {
+  EnsureLibgit2();
+  GITOPS_RETURN_IF_ERROR(ValidateBranch(branch));
+  if (path.empty()) return Unexpected(ErrorCode::kInvalidArgument, "empty repository path");
+  if (IsBareRepository(path)) return OkStatus();
+  if (!IsMissingOrEmptyDir(path)) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      path + " exists and is not an empty directory or a bare repository");
+  }
+  return InitBare(path, branch, nullptr);
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(RepositoryOptions options) {
+  EnsureLibgit2();
+  if (options.cache_dir.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "empty cache directory");
+  }
+  if (options.remote_url.empty())
+    return Unexpected(ErrorCode::kInvalidArgument, "empty remote URL");
+  GITOPS_RETURN_IF_ERROR(ValidateBranch(options.branch));
+
+  auto impl = std::make_unique<Impl>();
+  SplitUrl split = SplitUserInfo(options.remote_url);
+  options.remote_url = split.url;
+  if (options.credentials.username.empty()) options.credentials.username = split.username;
+  if (options.credentials.password.empty()) options.credentials.password = split.password;
+  impl->display_url = split.url;
+  impl->tracking_ref = std::string("refs/remotes/") + kRemoteName + "/" + options.branch;
+  impl->local_ref = "refs/heads/" + options.branch;
+  impl->options = std::move(options);
+  const RepositoryOptions& opts = impl->options;
+
+  if (IsBareRepository(opts.cache_dir)) {
+    git_repository* repo = nullptr;
+    if (git_repository_open_bare(&repo, opts.cache_dir.c_str()) < 0) {
+      return impl->GitFail(ErrorCode::kInternal, "cannot open cache " + opts.cache_dir);
+    }
+    impl->repo.reset(repo);
+  } else if (IsMissingOrEmptyDir(opts.cache_dir)) {
+    GITOPS_RETURN_IF_ERROR(InitBare(opts.cache_dir, opts.branch, &impl->repo));
+  } else {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "cache directory " + opts.cache_dir + " exists and is not a bare repository");
+  }
+
+  // Point "origin" at the URL (without credentials).
+  git_remote* remote = nullptr;
+  int rc = git_remote_lookup(&remote, impl->repo.get(), kRemoteName);
+  if (rc == GIT_ENOTFOUND) {
+    std::string fetchspec = "+refs/heads/" + opts.branch + ":" + impl->tracking_ref;
+    rc = git_remote_create_with_fetchspec(&remote, impl->repo.get(), kRemoteName,
+                                          opts.remote_url.c_str(), fetchspec.c_str());
+  } else if (rc == 0 && std::strcmp(git_remote_url(remote), opts.remote_url.c_str()) != 0) {
+    rc = git_remote_set_url(impl->repo.get(), kRemoteName, opts.remote_url.c_str());
+  }
+  RemotePtr owned_remote(remote);
+  if (rc < 0) return impl->GitFail(ErrorCode::kInternal, "cannot configure remote");
+
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, impl->repo.get()) < 0) {
+    return impl->GitFail(ErrorCode::kInternal, "cannot open object database");
+  }
+  impl->odb.reset(odb);
+  git_odb_backend* mempack = nullptr;
+  if (git_mempack_new(&mempack) < 0) {
+    return impl->GitFail(ErrorCode::kInternal, "cannot create in-memory object database");
+  }
+  if (git_odb_add_backend(odb, mempack, kMempackPriority) < 0) {
+    mempack->free(mempack);
+    return impl->GitFail(ErrorCode::kInternal, "cannot add in-memory object database");
+  }
+  impl->mempack = mempack;
+  return std::unique_ptr<Repository>(new Repository(std::move(impl)));
+}
+
+Status Repository::Fetch() { return impl_->FetchBranch(); }
+
+Result<PublishResult> Repository::Publish(const std::vector<CommitSpec>& commits,
+                                          const PublishOptions& options) {
+  PublishResult result;
+  if (commits.empty()) return result;
+  int max_attempts = std::max(1, options.max_attempts);
+  std::chrono::milliseconds backoff = options.initial_backoff;
+  Error last_rejection;
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+    if (attempt > 1) {
+      if (options.sleep) {
+        options.sleep(backoff);
+      } else {
+        std::this_thread::sleep_for(backoff);
+      }
+      backoff = std::min(backoff * 2, options.max_backoff);
+    }
+    if (attempt > 1 || !options.cache_is_current) GITOPS_RETURN_IF_ERROR(impl_->FetchBranch());
+    auto ids = impl_->BuildBatch(commits);
+    if (!ids.ok()) return std::move(ids).error();
+    GITOPS_RETURN_IF_ERROR(impl_->FlushObjects());
+    GITOPS_RETURN_IF_ERROR(impl_->SetRef(impl_->local_ref, ids->back()));
+    if (options.before_push) GITOPS_RETURN_IF_ERROR(options.before_push());
+    result.attempts = attempt;
+    bool race = false;
+    Status pushed = impl_->Push(&race);
+    if (pushed.ok()) {
+      GITOPS_RETURN_IF_ERROR(impl_->SetRef(impl_->tracking_ref, ids->back()));
+      for (const git_oid& id : *ids) result.commit_ids.push_back(OidToHex(id));
+      return result;
+    }
+    if (!race) return std::move(pushed).error();
+    last_rejection = std::move(pushed).error();
+  }
+  return impl_->Fail(ErrorCode::kAborted,
+                     "push to " + impl_->display_url + " (branch " + impl_->options.branch +
+                         ") rejected " + std::to_string(max_attempts) +
+                         " times because the remote kept moving; last: " + last_rejection.message);
+}
+
+Result<std::optional<std::string>> Repository::TipCommitId() {
+  auto tip = impl_->TrackingTip();
+  if (!tip.ok()) return std::move(tip).error();
+  if (!*tip) return std::optional<std::string>();
+  return std::optional<std::string>(OidToHex(**tip));
+}
+
+Result<std::optional<std::string>> Repository::FindCommitWithTrailer(std::string_view key,
+                                                                     std::string_view value,
+                                                                     int max_commits) {
+  auto tip = impl_->TrackingTip();
+  if (!tip.ok()) return std::move(tip).error();
+  if (!*tip) return std::optional<std::string>();
+  git_revwalk* walk = nullptr;
+  if (git_revwalk_new(&walk, impl_->repo.get()) < 0) {
+    return impl_->GitFail(ErrorCode::kInternal, "cannot walk history");
+  }
+  RevwalkPtr owned_walk(walk);
+  git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+  if (git_revwalk_push(walk, &**tip) < 0) {
+    return impl_->GitFail(ErrorCode::kInternal, "cannot walk history");
+  }
+  std::string needle = std::string(key) + ": " + std::string(value);
+  git_oid oid;
+  for (int seen = 0; seen < max_commits && git_revwalk_next(&oid, walk) == 0; ++seen) {
+    git_commit* commit = nullptr;
+    if (git_commit_lookup(&commit, impl_->repo.get(), &oid) < 0) {
+      return impl_->GitFail(ErrorCode::kInternal, "cannot read commit " + OidToHex(oid));
+    }
+    CommitPtr owned(commit);
+    const char* message = git_commit_message(commit);
+    if (message == nullptr || std::strstr(message, needle.c_str()) == nullptr) continue;
+    git_message_trailer_array trailers{};
+    if (git_message_trailers(&trailers, message) < 0) continue;
+    bool found = false;
+    for (size_t i = 0; i < trailers.count && !found; ++i) {
+      found = key == trailers.trailers[i].key && value == trailers.trailers[i].value;
+    }
+    git_message_trailer_array_free(&trailers);
+    if (found) return std::optional<std::string>(OidToHex(oid));
+  }
+  return std::optional<std::string>();
+}
+
+namespace {
+
+// The tree at the tip of `ref`, or null when the branch does not exist.
+Result<TreePtr> TipTree(git_repository* repo, const std::optional<git_oid>& tip) {
+  if (!tip) return TreePtr();
+  git_commit* commit = nullptr;
+  if (git_commit_lookup(&commit, repo, &*tip) < 0) {
+    return Unexpected(ErrorCode::kInternal, "cannot read tip commit: " + LastGitErrorMessage());
+  }
+  CommitPtr owned(commit);
+  git_tree* tree = nullptr;
+  if (git_commit_tree(&tree, commit) < 0) {
+    return Unexpected(ErrorCode::kInternal, "cannot read tip tree: " + LastGitErrorMessage());
+  }
+  return TreePtr(tree);
+}
+
+struct WalkState {
+  git_repository* repo;
+  std::string root;  // prefix + "/" or ""
+  bool with_content;
+  std::vector<FileEntry>* out;
+  int error = 0;
+};
+
+int CollectBlob(const char* dir, const git_tree_entry* entry, void* payload) {
+  auto* state = static_cast<WalkState*>(payload);
+  if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
+  FileEntry file;
+  file.path = state->root + dir + git_tree_entry_name(entry);
+  file.blob_id = OidToHex(*git_tree_entry_id(entry));
+  if (state->with_content) {
+    git_blob* blob = nullptr;
+    if (git_blob_lookup(&blob, state->repo, git_tree_entry_id(entry)) < 0) {
+      state->error = -1;
+      return -1;
+    }
+    BlobPtr owned(blob);
+    file.content.assign(static_cast<const char*>(git_blob_rawcontent(blob)),
+                        static_cast<size_t>(git_blob_rawsize(blob)));
+  }
+  state->out->push_back(std::move(file));
+  return 0;
+}
+
+}  // namespace
+
+Result<std::string> Repository::ReadFile(std::string_view path) {
+  GITOPS_RETURN_IF_ERROR(ValidatePath(path));
+  auto tip = impl_->TrackingTip();
+  if (!tip.ok()) return std::move(tip).error();
+  auto tree = TipTree(impl_->repo.get(), *tip);
+  if (!tree.ok()) return std::move(tree).error();
+  std::string where = "'" + std::string(path) + "' on branch " + impl_->options.branch + " of " +
+                      impl_->display_url;
+  if (*tree == nullptr) return Unexpected(ErrorCode::kNotFound, where + " not found (no branch)");
+  std::string p(path);
+  git_tree_entry* entry = nullptr;
+  int rc = git_tree_entry_bypath(&entry, tree->get(), p.c_str());
+  if (rc == GIT_ENOTFOUND) return Unexpected(ErrorCode::kNotFound, where + " not found");
+  if (rc < 0) return impl_->GitFail(ErrorCode::kInternal, "cannot look up " + where);
+  TreeEntryPtr owned_entry(entry);
+  if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+    return Unexpected(ErrorCode::kFailedPrecondition, where + " is a directory");
+  }
+  git_blob* blob = nullptr;
+  if (git_blob_lookup(&blob, impl_->repo.get(), git_tree_entry_id(entry)) < 0) {
+    return impl_->GitFail(ErrorCode::kInternal, "cannot read " + where);
+  }
+  BlobPtr owned_blob(blob);
+  return std::string(static_cast<const char*>(git_blob_rawcontent(blob)),
+                     static_cast<size_t>(git_blob_rawsize(blob)));
+}
+
+Result<std::vector<FileEntry>> Repository::ListFiles(std::string_view prefix, bool with_content) {
+  std::vector<FileEntry> files;
+  std::string root = NormalizePrefix(prefix);
+  auto tip = impl_->TrackingTip();
+  if (!tip.ok()) return std::move(tip).error();
+  auto tip_tree = TipTree(impl_->repo.get(), *tip);
+  if (!tip_tree.ok()) return std::move(tip_tree).error();
+  if (*tip_tree == nullptr) return files;
+  TreePtr subtree;
+  git_tree* start = tip_tree->get();
+  if (!root.empty()) {
+    git_tree_entry* entry = nullptr;
+    int rc = git_tree_entry_bypath(&entry, start, root.c_str());
+    if (rc == GIT_ENOTFOUND) return files;
+    if (rc < 0) return impl_->GitFail(ErrorCode::kInternal, "cannot look up " + root);
+    TreeEntryPtr owned(entry);
+    if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) return files;
+    git_tree* t = nullptr;
+    if (git_tree_lookup(&t, impl_->repo.get(), git_tree_entry_id(entry)) < 0) {
+      return impl_->GitFail(ErrorCode::kInternal, "cannot read " + root);
+    }
+    subtree.reset(t);
+    start = t;
+    root += "/";
+  }
+  WalkState state{impl_->repo.get(), root, with_content, &files};
+  if (git_tree_walk(start, GIT_TREEWALK_PRE, CollectBlob, &state) < 0) {
+    return impl_->GitFail(ErrorCode::kInternal, "cannot list files under '" + root + "'");
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  return files;
+}
+
+Result<std::vector<FileEntry>> FetchFiles(RepositoryOptions options, std::string_view prefix) {
+  auto repo = Repository::Open(std::move(options));
+  if (!repo.ok()) return std::move(repo).error();
+  GITOPS_RETURN_IF_ERROR((*repo)->Fetch());
+  return (*repo)->ListFiles(prefix, true);
+}
+
+}  // namespace gitops::git
