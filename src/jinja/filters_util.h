@@ -1,0 +1,81 @@
+// Helpers shared by the builtin filters, tests and methods: argument access with Python-like
+// checks and error propagation. Private to the template engine's builtins.
+#pragma once
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "jinja/runtime.h"
+#include "jinja/value.h"
+
+#define JINJA_CONCAT_INNER(a, b) a##b
+#define JINJA_CONCAT(a, b) JINJA_CONCAT_INNER(a, b)
+// Evaluates `expr` (a Result<T>); returns its error, else assigns its value to `lhs`.
+#define JINJA_ASSIGN_OR_RETURN(lhs, expr)                                      \
+  auto JINJA_CONCAT(jinja_result_, __LINE__) = (expr);                         \
+  if (!JINJA_CONCAT(jinja_result_, __LINE__).ok())                             \
+    return ::gitops::Unexpected(std::move(JINJA_CONCAT(jinja_result_, __LINE__)).error()); \
+  lhs = std::move(JINJA_CONCAT(jinja_result_, __LINE__)).value()
+
+namespace gitops::jinja::builtins {
+
+inline Error TypeError(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// Rejects unknown keyword arguments and surplus positional ones, with Python's wording.
+inline Status CheckArgs(const CallArgs& args, std::string_view fname,
+                        std::initializer_list<std::string_view> names) {
+  if (args.positional.size() > names.size()) {
+    return Unexpected(TypeError(std::string(fname) + "() takes " + std::to_string(names.size()) +
+                                " positional argument" + (names.size() == 1 ? "" : "s") +
+                                " but " + std::to_string(args.positional.size()) +
+                                (args.positional.size() == 1 ? " was" : " were") + " given"));
+  }
+  size_t index = 0;
+  for (const auto& [key, value] : args.keyword) {
+    (void)value;
+    bool known = false;
+    index = 0;
+    for (std::string_view n : names) {
+      if (n == key) {
+        known = true;
+        if (index < args.positional.size()) {
+          return Unexpected(TypeError(std::string(fname) + "() got multiple values for argument '" +
+                                      std::string(key) + "'"));
+        }
+      }
+      ++index;
+    }
+    if (!known) {
+      return Unexpected(TypeError(std::string(fname) + "() got an unexpected keyword argument '" +
+                                  std::string(key) + "'"));
+    }
+  }
+  return OkStatus();
+}
+
+// The argument at `index` / `name`, or `def`.
+inline Value ArgOr(const CallArgs& args, size_t index, std::string_view name, Value def) {
+  auto v = args.Get(index, name);
+  return v ? *v : def;
+}
+
+// Python int(): accepts int/bool, rejects the rest with `what` in the message.
+inline Result<int64_t> AsIntArg(const Value& v, std::string_view what) {
+  if (v.IsInt() || v.IsBool()) return v.AsInt();
+  return Unexpected(TypeError("'" + std::string(v.TypeName()) +
+                              "' object cannot be interpreted as an integer" +
+                              (what.empty() ? "" : " (" + std::string(what) + ")")));
+}
+
+// Python's str() of a filter input, honouring strict undefined.
+inline Result<std::string> SoftStr(Runtime& rt, const Value& v) {
+  if (v.IsUndefined() && rt.strict_undefined()) return Unexpected(UndefinedError(v));
+  return ToStr(v);
+}
+
+}  // namespace gitops::jinja::builtins
