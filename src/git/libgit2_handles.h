@@ -33,6 +33,7 @@ using SignaturePtr = GitPtr<git_signature, git_signature_free>;
 using RevwalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
 using ReferencePtr = GitPtr<git_reference, git_reference_free>;
 using TreebuilderPtr = GitPtr<git_treebuilder, git_treebuilder_free>;
+using PackbuilderPtr = GitPtr<git_packbuilder, git_packbuilder_free>;
 
 // Owns a git_buf filled by libgit2.
 class GitBuf {

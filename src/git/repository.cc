@@ -182,6 +182,9 @@ struct Repository::Impl {
   RepoPtr repo;
   OdbPtr odb;
   git_odb_backend* mempack = nullptr;  // owned by odb
+  // Every object of the batch being built (commits, new trees along changed paths, blobs):
+  // what goes into the batch's pack. Tracked here so the pack holds only new objects.
+  std::vector<git_oid> batch_objects;
 
   Error Fail(ErrorCode code, const std::string& what) const {
     return MakeError(code, Scrub(what, options.credentials.password));
@@ -235,6 +238,24 @@ struct Repository::Impl {
       return Fail(ErrorCode::kUnavailable, where + " failed: remote unreachable: " + lib);
     }
     return Fail(ErrorCode::kFailedPrecondition, where + " failed: " + lib);
+  }
+
+  // Applies options.delta_compression to the cache's packs (and so to what it pushes).
+  // libgit2 1.5 reads "pack.deltaCacheSize" both as the delta cache size and as the size above
+  // which objects are never deltified; 1 turns delta search off. Later libgit2 versions only
+  // shrink the delta cache with it, which is harmless.
+  Status ConfigurePacking() {
+    git_config* config = nullptr;
+    if (git_repository_config(&config, repo.get()) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot open config of cache " + options.cache_dir);
+    }
+    GitPtr<git_config, git_config_free> owned(config);
+    int rc = options.delta_compression ? git_config_delete_entry(config, "pack.deltaCacheSize")
+                                       : git_config_set_int64(config, "pack.deltaCacheSize", 1);
+    if (rc < 0 && rc != GIT_ENOTFOUND) {
+      return GitFail(ErrorCode::kInternal, "cannot configure packing of " + options.cache_dir);
+    }
+    return OkStatus();
   }
 
   Result<RemotePtr> LookupRemote() const {
@@ -295,10 +316,23 @@ struct Repository::Impl {
     return OkStatus();
   }
 
-  // Writes the mempack's objects into the cache as one pack and empties the mempack.
+  // Writes the batch's objects into the cache as one pack and empties the mempack.
+  // (git_mempack_dump would walk every commit's whole tree, repacking unchanged objects:
+  // its cost grows with the repository, so the pack is built from batch_objects instead.)
   Status FlushObjects() {
+    git_packbuilder* builder = nullptr;
+    if (git_packbuilder_new(&builder, repo.get()) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot start pack in cache " + options.cache_dir);
+    }
+    PackbuilderPtr owned_builder(builder);
+    git_packbuilder_set_threads(builder, 1);
+    for (const git_oid& id : batch_objects) {
+      if (git_packbuilder_insert(builder, &id, nullptr) < 0) {
+        return GitFail(ErrorCode::kInternal, "cannot add object to pack");
+      }
+    }
     GitBuf pack;
-    if (git_mempack_dump(pack.get(), repo.get(), mempack) < 0) {
+    if (git_packbuilder_write_buf(pack.get(), builder) < 0) {
       return GitFail(ErrorCode::kInternal, "cannot build pack in cache " + options.cache_dir);
     }
     WritePack writer;
@@ -308,8 +342,32 @@ struct Repository::Impl {
         writer.get()->commit(writer.get(), &stats) < 0) {
       return GitFail(ErrorCode::kInternal, "cannot write pack in cache " + options.cache_dir);
     }
-    git_mempack_reset(mempack);
+    DiscardBatch();
     return OkStatus();
+  }
+
+  void DiscardBatch() {
+    git_mempack_reset(mempack);
+    batch_objects.clear();
+  }
+
+  // Records the trees along the directory part of `path` in `root` (new objects of a commit).
+  void RecordTreesAlong(git_tree* root, const std::string& path) {
+    TreePtr owned;
+    git_tree* current = root;
+    size_t start = 0;
+    size_t slash;
+    while ((slash = path.find('/', start)) != std::string::npos) {
+      std::string component = path.substr(start, slash - start);
+      const git_tree_entry* entry = git_tree_entry_byname(current, component.c_str());
+      if (entry == nullptr || git_tree_entry_type(entry) != GIT_OBJECT_TREE) return;
+      batch_objects.push_back(*git_tree_entry_id(entry));
+      git_tree* next = nullptr;
+      if (git_tree_lookup(&next, repo.get(), git_tree_entry_id(entry)) < 0) return;
+      owned.reset(next);
+      current = next;
+      start = slash + 1;
+    }
   }
 
   // Builds one commit on `parent` (nullopt: root commit); `tree` is the parent's tree or null
@@ -335,6 +393,7 @@ struct Repository::Impl {
         if (git_blob_create_from_buffer(&update.id, repo.get(), data.data(), data.size()) < 0) {
           return GitFail(ErrorCode::kInternal, "cannot write blob for " + path);
         }
+        batch_objects.push_back(update.id);
         update.action = GIT_TREE_UPDATE_UPSERT;
         update.filemode = GIT_FILEMODE_BLOB;
       } else {
@@ -372,6 +431,8 @@ struct Repository::Impl {
       return GitFail(ErrorCode::kInternal, "cannot read back new tree");
     }
     tree.reset(new_tree);
+    batch_objects.push_back(tree_id);
+    for (const git_tree_update& update : updates) RecordTreesAlong(new_tree, update.path);
 
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spec.time.time_since_epoch());
     git_signature* sig = nullptr;
@@ -388,11 +449,13 @@ struct Repository::Impl {
                                    spec.message.c_str(), &tree_id, parent ? 1 : 0, parents) < 0) {
       return GitFail(ErrorCode::kInternal, "cannot create commit");
     }
+    batch_objects.push_back(commit_id);
     return commit_id;
   }
 
   // Builds the batch on the cached remote tip. On error the mempack is discarded.
   Result<std::vector<git_oid>> BuildBatch(const std::vector<CommitSpec>& commits) {
+    DiscardBatch();
     auto tip = TrackingTip();
     if (!tip.ok()) return std::move(tip).error();
     std::optional<git_oid> parent = *tip;
@@ -414,7 +477,7 @@ struct Repository::Impl {
     for (const CommitSpec& spec : commits) {
       auto id = BuildCommit(spec, parent, tree);
       if (!id.ok()) {
-        git_mempack_reset(mempack);
+        DiscardBatch();
         return std::move(id).error();
       }
       ids.push_back(*id);
@@ -573,6 +636,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(RepositoryOptions options) 
   RemotePtr owned_remote(remote);
   if (rc < 0) return impl->GitFail(ErrorCode::kInternal, "cannot configure remote");
 
+  GITOPS_RETURN_IF_ERROR(impl->ConfigurePacking());
   git_odb* odb = nullptr;
   if (git_repository_odb(&odb, impl->repo.get()) < 0) {
     return impl->GitFail(ErrorCode::kInternal, "cannot open object database");

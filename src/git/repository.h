@@ -31,6 +31,9 @@ struct RepositoryOptions {
   std::string remote_url;  // local path to a bare repo, file://, git://, http(s)://, ssh://
   std::string branch = "main";
   Credentials credentials;  // userinfo in remote_url (user:pass@) is moved here, never stored
+  // Delta-compress the packs written to the cache and pushed. Off: publishes about 1.3x
+  // faster, repositories about 2.4x larger (measured with 1 KB manifests; see bench/).
+  bool delta_compression = true;
 };
 
 // One file change: whole-file write (`content` set) or delete (`content` empty optional).

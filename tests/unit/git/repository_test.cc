@@ -58,9 +58,14 @@ class RepositoryTest : public ::testing::Test {
     return result.ok() ? result->commit_ids : std::vector<std::string>{};
   }
 
+  // Both the remote and the cache must be complete: the cache's packs are built from the
+  // objects the adapter tracked, so a missed object would show up here.
   void ExpectFsckClean() {
-    auto r = testing::Run({"git", "-C", remote_, "fsck", "--strict", "--no-dangling"});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
+    for (const std::string& repo : {remote_, dir_.Sub("cache")}) {
+      if (!std::filesystem::exists(repo)) continue;
+      auto r = testing::Run({"git", "-C", repo, "fsck", "--strict", "--no-dangling"});
+      EXPECT_EQ(r.exit_code, 0) << repo << ": " << r.output;
+    }
   }
 
   TempDir dir_;
@@ -77,6 +82,26 @@ TEST_F(RepositoryTest, FirstCommitOnEmptyRemoteLandsOnConfiguredBranch) {
   EXPECT_EQ(Git({"-C", remote_, "show", "deploy:a.yaml"}), "kind: A");
   EXPECT_EQ(Git({"-C", remote_, "log", "-1", "--format=%an <%ae> %at %s", "deploy"}),
             "GitOps API <gitops@example.com> 1800000000 Deploy vm a");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, PublishesWithDeltaCompressionOff) {
+  RepositoryOptions options;
+  options.cache_dir = dir_.Sub("cache");
+  options.remote_url = remote_;
+  options.delta_compression = false;
+  auto repo = Repository::Open(options);
+  ASSERT_TRUE(repo.ok()) << repo.error().message;
+  std::vector<CommitSpec> commits;
+  for (int i = 0; i < 20; ++i) {
+    commits.push_back(Commit("c" + std::to_string(i),
+                             {Write("tenants/t/vm/n" + std::to_string(i) + "/manifest.yaml",
+                                    std::string(600, 'a' + i % 26))}));
+  }
+  auto result = (*repo)->Publish(commits);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(Git({"-C", remote_, "rev-list", "--count", "main"}), "20");
+  EXPECT_EQ(Git({"-C", dir_.Sub("cache"), "config", "pack.deltaCacheSize"}), "1");
   ExpectFsckClean();
 }
 
