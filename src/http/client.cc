@@ -61,8 +61,8 @@ Result<ClientConnection> ClientConnection::Connect(std::string_view host, uint16
   }
   freeaddrinfo(found);
   if (fd < 0) {
-    return Unexpected(ErrorCode::kUnavailable,
-                      "cannot connect to " + host_str + ":" + port_str, std::strerror(last_errno));
+    return Unexpected(ErrorCode::kUnavailable, "cannot connect to " + host_str + ":" + port_str,
+                      std::strerror(last_errno));
   }
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
@@ -161,7 +161,7 @@ bool ClientConnection::WaitForClose() {
   return error_.code == ErrorCode::kUnavailable;
 }
 
-Result<ClientResponse> ClientConnection::ReadResponse() {
+Result<ClientResponse> ClientConnection::ReadResponse(bool return_interim) {
   for (;;) {
     // Head: up to the blank line.
     size_t end;
@@ -192,7 +192,10 @@ Result<ClientResponse> ClientConnection::ReadResponse() {
                                std::string(Trim(line.substr(colon + 1))));
     }
     pos_ = end + 4;
-    if (res.status >= 100 && res.status < 200) continue;  // interim response
+    if (res.status >= 100 && res.status < 200) {
+      if (return_interim) return res;
+      continue;
+    }
     if (res.status == 204 || res.status == 304) return res;
 
     auto te = res.Header("Transfer-Encoding");
@@ -228,8 +231,8 @@ Result<ClientResponse> ClientConnection::ReadResponse() {
     }
     if (cl) {
       size_t length = 0;
-      if (!ParseSize(*cl, 10, length)) return Unexpected(Malformed("Content-Length " +
-                                                                   std::string(*cl)));
+      if (!ParseSize(*cl, 10, length))
+        return Unexpected(Malformed("Content-Length " + std::string(*cl)));
       if (!Need(length)) return Unexpected(error_);
       res.body.assign(buffer_, pos_, length);
       pos_ += length;

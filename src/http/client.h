@@ -32,9 +32,9 @@ class ClientConnection {
  public:
   // Connects to host:port. Every later read and write fails with DeadlineExceeded after
   // `timeout` without progress. Returns Unavailable when the connection cannot be made.
-  static Result<ClientConnection> Connect(std::string_view host, uint16_t port,
-                                          std::chrono::milliseconds timeout =
-                                              std::chrono::seconds(10));
+  static Result<ClientConnection> Connect(
+      std::string_view host, uint16_t port,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   ClientConnection(ClientConnection&& other) noexcept;
   ClientConnection& operator=(ClientConnection&& other) noexcept;
@@ -49,9 +49,10 @@ class ClientConnection {
   // Writes raw bytes (e.g. a malformed or chunked request) without reading anything.
   Status WriteRaw(std::string_view bytes);
 
-  // Reads one response (skipping 1xx interim responses). Unavailable when the server closed the
-  // connection before a complete response, InvalidArgument when the response is malformed.
-  Result<ClientResponse> ReadResponse();
+  // Reads one response, skipping 1xx interim responses unless `return_interim`. Unavailable
+  // when the server closed the connection before a complete response, InvalidArgument when the
+  // response is malformed.
+  Result<ClientResponse> ReadResponse(bool return_interim = false);
 
   // Blocks until the server closes the connection (true) or data arrives or the timeout passes
   // (false). Data that arrives is kept for ReadResponse.
@@ -60,7 +61,8 @@ class ClientConnection {
   void Close();
 
  private:
-  ClientConnection(int fd, std::string host_header) : fd_(fd), host_header_(std::move(host_header)) {}
+  ClientConnection(int fd, std::string host_header)
+      : fd_(fd), host_header_(std::move(host_header)) {}
   // Appends at least one byte to buffer_; false on end-of-file, error or timeout (`error_`).
   bool Fill();
   // Ensures buffer_ holds at least `n` bytes past `pos_`.

@@ -42,8 +42,8 @@ Status Router::Add(std::string method, std::string_view pattern, RouteHandler ha
         name.remove_suffix(3);
         kind = SegmentKind::kRest;
         if (i + 1 != parts.size()) {
-          return Unexpected(ErrorCode::kInvalidArgument,
-                            "a {name...} segment must be the last one", std::string(pattern));
+          return Unexpected(ErrorCode::kInvalidArgument, "a {name...} segment must be the last one",
+                            std::string(pattern));
         }
       }
       if (name.empty() || name.find_first_of("{}/") != std::string_view::npos) {
@@ -94,8 +94,7 @@ bool Router::MoreSpecific(const Entry& a, const Entry& b) {
   return a.segments.size() > b.segments.size();
 }
 
-bool Router::Matches(const Entry& entry, const std::vector<std::string>& path,
-                     PathParams* params) {
+bool Router::Matches(const Entry& entry, const std::vector<std::string>& path, PathParams* params) {
   const auto& segs = entry.segments;
   for (size_t i = 0; i < segs.size(); ++i) {
     const Segment& seg = segs[i];
@@ -166,8 +165,8 @@ Response Router::Route(const Request& req) const {
     if (!allow.empty()) allow += ", ";
     allow += m;
   }
-  Response res = error_formatter_(405, "Method " + req.method + " not allowed for path",
-                                  "allowed: " + allow);
+  Response res =
+      error_formatter_(405, "Method " + req.method + " not allowed for path", "allowed: " + allow);
   res.headers.emplace_back("Allow", std::move(allow));
   return res;
 }

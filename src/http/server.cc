@@ -1,20 +1,10 @@
 // Server implementation: the only Beast/Asio translation unit of the service. One coroutine per
 // connection on its own strand; the session reads, enforces limits and timeouts, calls the
 // handler and writes; nothing here knows what the requests mean.
-#include <utility>  // must precede Asio (std::exchange in awaitable.hpp with g++ 12)
-
 #include "http/server.h"
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_set>
-#include <vector>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,9 +19,17 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <utility>  // must precede Asio (std::exchange in awaitable.hpp with g++ 12)
+#include <vector>
 
 namespace gitops::http {
 namespace {
@@ -74,8 +72,7 @@ void SerializeHead(const Response& res, bool keep_alive, bool http10, std::strin
     out += "\r\n";
   }
   bool no_body = res.status == 204 || res.status == 304 || (res.status >= 100 && res.status < 200);
-  if (!has_content_type && !res.content_type.empty() && !no_body &&
-      !HasCrLf(res.content_type)) {
+  if (!has_content_type && !res.content_type.empty() && !no_body && !HasCrLf(res.content_type)) {
     out += "Content-Type: ";
     out += res.content_type;
     out += "\r\n";
@@ -120,8 +117,7 @@ class Server::Impl {
   // released when the coroutine ends or its frame is destroyed.
   class TaskGuard {
    public:
-    TaskGuard(Impl* impl, std::shared_ptr<Connection> conn)
-        : impl_(impl), conn_(std::move(conn)) {}
+    TaskGuard(Impl* impl, std::shared_ptr<Connection> conn) : impl_(impl), conn_(std::move(conn)) {}
     ~TaskGuard() {
       std::lock_guard lock(impl_->mu_);
       if (conn_) impl_->connections_.erase(conn_);
@@ -175,8 +171,8 @@ Status Server::Impl::Start() {
     endpoint = tcp::endpoint(address, options_.port);
   } else {
     tcp::resolver resolver(*ioc);
-    auto results = resolver.resolve(options_.host, std::to_string(options_.port),
-                                    tcp::resolver::passive, ec);
+    auto results =
+        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
     if (ec || results.empty()) {
       return Unexpected(ErrorCode::kInvalidArgument,
                         "cannot resolve listen address " + options_.host,
@@ -347,8 +343,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       } else if (ec.category() == beast::error_code(bhttp::error::bad_target).category() &&
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
                  ec != bhttp::error::need_more) {
-        co_await FailAndClose(stream, MakeError(400, "Malformed HTTP request", ec.message()),
-                              head);
+        co_await FailAndClose(stream, MakeError(400, "Malformed HTTP request", ec.message()), head);
       }
       // Timeouts, resets and a client closing mid-request end the connection silently.
       break;
@@ -360,8 +355,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
     Request req;
     req.method.assign(msg.method_string().data(), msg.method_string().size());
     Response res;
-    if (Status parsed = ParseTarget(std::string_view(msg.target().data(), msg.target().size()),
-                                    req);
+    if (Status parsed =
+            ParseTarget(std::string_view(msg.target().data(), msg.target().size()), req);
         !parsed.ok()) {
       res = MakeError(400, parsed.error().message, parsed.error().details);
     } else {

@@ -16,14 +16,14 @@
 namespace gitops::http {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // IP address or host name to bind
-  uint16_t port = 0;               // 0 = an ephemeral port, see Server::port()
-  int threads = 2;                 // I/O threads; handlers run on them
+  std::string host = "127.0.0.1";      // IP address or host name to bind
+  uint16_t port = 0;                   // 0 = an ephemeral port, see Server::port()
+  int threads = 2;                     // I/O threads; handlers run on them
   size_t max_body_bytes = 1 << 20;     // larger bodies get 413 (Content-Length or chunked)
   size_t max_header_bytes = 16 << 10;  // larger request heads get 431
   std::chrono::milliseconds read_timeout{30'000};        // to receive one whole request
   std::chrono::milliseconds keep_alive_timeout{60'000};  // idle time between requests
-  std::chrono::milliseconds shutdown_grace{10'000};  // Stop() waits this long for requests
+  std::chrono::milliseconds shutdown_grace{10'000};      // Stop() waits this long for requests
   // Builds the bodies of errors raised by the server itself (400, 413, 431, 500).
   ErrorFormatter error_formatter = DefaultErrorResponse;
   // Told about handler exceptions (what()); optional. Called from I/O threads.

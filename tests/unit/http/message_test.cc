@@ -47,10 +47,17 @@ TEST(PercentDecodeTest, CaseTable) {
     std::optional<std::string> out;
   };
   const Case cases[] = {
-      {"", false, ""},          {"abc", false, "abc"},     {"%41%62", false, "Ab"},
-      {"%2f%2F", false, "//"},  {"a+b", false, "a+b"},     {"a+b", true, "a b"},
-      {"%2B", true, "+"},       {"%00", false, std::string(1, '\0')},
-      {"%", false, std::nullopt}, {"%a", false, std::nullopt}, {"%xy", true, std::nullopt},
+      {"", false, ""},
+      {"abc", false, "abc"},
+      {"%41%62", false, "Ab"},
+      {"%2f%2F", false, "//"},
+      {"a+b", false, "a+b"},
+      {"a+b", true, "a b"},
+      {"%2B", true, "+"},
+      {"%00", false, std::string(1, '\0')},
+      {"%", false, std::nullopt},
+      {"%a", false, std::nullopt},
+      {"%xy", true, std::nullopt},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(PercentDecode(c.in, c.plus_as_space), c.out) << c.in;
@@ -69,8 +76,7 @@ TEST(DefaultErrorResponseTest, IsJsonWithErrorCodeAndDetails) {
   Response res = DefaultErrorResponse(404, "No \"route\"", "path\n/x");
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(res.content_type, "application/json");
-  EXPECT_EQ(res.body,
-            R"({"error":"No \"route\"","code":"not_found","details":"path\n/x"})");
+  EXPECT_EQ(res.body, R"({"error":"No \"route\"","code":"not_found","details":"path\n/x"})");
 }
 
 TEST(DefaultErrorResponseTest, EmptyDetailsBecomeNull) {

@@ -69,8 +69,7 @@ TEST(RouterTest, MethodMatchOnLessSpecificPatternWinsOver405) {
   Router router;
   ASSERT_TRUE(router.Add("POST", "/api/v1/{type}/create", Tag("create")).ok());
   ASSERT_TRUE(router.Add("GET", "/api/v1/{type}/{name}", Tag("read")).ok());
-  EXPECT_EQ(router.Route(MakeRequest("GET", "/api/v1/vm/create")).body,
-            "read type=vm name=create");
+  EXPECT_EQ(router.Route(MakeRequest("GET", "/api/v1/vm/create")).body, "read type=vm name=create");
 }
 
 TEST(RouterTest, ErrorBodiesComeFromTheFormatter) {

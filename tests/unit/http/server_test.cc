@@ -20,37 +20,81 @@ constexpr size_t kBodyLimit = 1024;
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(router_.Add("GET", "/items/{id}", [](const Request&, const PathParams& p) {
-      return Response::Json(200, "{\"id\":\"" + std::string(p.Get("id")) + "\"}");
-    }).ok());
-    ASSERT_TRUE(router_.Add("POST", "/echo", [](const Request& req, const PathParams&) {
-      return Response::Text(200, req.body);
-    }).ok());
-    ASSERT_TRUE(router_.Add("GET", "/query", [](const Request& req, const PathParams&) {
-      std::string out;
-      for (const auto& [k, v] : req.query) out += "[" + k + "=" + v + "]";
-      return Response::Text(200, out);
-    }).ok());
-    ASSERT_TRUE(router_.Add("GET", "/tenant", [](const Request& req, const PathParams&) {
-      return Response::Text(200, std::string(req.Header("X-Tenant-ID").value_or("<none>")));
-    }).ok());
-    ASSERT_TRUE(router_.Add("GET", "/peer", [](const Request& req, const PathParams&) {
-      return Response::Text(200, req.remote_address + ":" + std::to_string(req.remote_port));
-    }).ok());
-    ASSERT_TRUE(router_.Add("GET", "/throw", [](const Request&, const PathParams&) -> Response {
-      throw std::runtime_error("boom");
-    }).ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/items/{id}",
+                         [](const Request&, const PathParams& p) {
+                           return Response::Json(200,
+                                                 "{\"id\":\"" + std::string(p.Get("id")) + "\"}");
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("POST", "/echo",
+                         [](const Request& req, const PathParams&) {
+                           return Response::Text(200, req.body);
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/query",
+                         [](const Request& req, const PathParams&) {
+                           std::string out;
+                           for (const auto& [k, v] : req.query) out += "[" + k + "=" + v + "]";
+                           return Response::Text(200, out);
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/tenant",
+                         [](const Request& req, const PathParams&) {
+                           return Response::Text(
+                               200, std::string(req.Header("X-Tenant-ID").value_or("<none>")));
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/peer",
+                         [](const Request& req, const PathParams&) {
+                           return Response::Text(
+                               200, req.remote_address + ":" + std::to_string(req.remote_port));
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/empty",
+                         [](const Request&, const PathParams&) {
+                           Response res;
+                           res.status = 204;
+                           return res;
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/inject",
+                         [](const Request&, const PathParams&) {
+                           Response res = Response::Text(200, "x");
+                           res.headers.emplace_back("X-Evil", "a\r\nSet-Cookie: stolen=1");
+                           res.headers.emplace_back("Content-Length", "999");
+                           res.headers.emplace_back("X-Fine", "yes");
+                           return res;
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/throw",
+                         [](const Request&, const PathParams&) -> Response {
+                           throw std::runtime_error("boom");
+                         })
+                    .ok());
   }
 
   // Starts a server on an ephemeral port with generous timeouts, so that a missing feature
   // shows up as a hang caught by the test timeout rather than as a silent pass.
+  // Timeouts set by a test are kept.
   void StartServer(ServerOptions options = {}) {
+    const ServerOptions defaults;
+    auto generous = [&](std::chrono::milliseconds& value, std::chrono::milliseconds def) {
+      if (value == def) value = std::chrono::minutes(10);
+    };
     options.host = "127.0.0.1";
     options.port = 0;
     options.max_body_bytes = kBodyLimit;
-    options.read_timeout = std::chrono::minutes(10);
-    options.keep_alive_timeout = std::chrono::minutes(10);
-    options.shutdown_grace = std::chrono::minutes(10);
+    generous(options.read_timeout, defaults.read_timeout);
+    generous(options.keep_alive_timeout, defaults.keep_alive_timeout);
+    generous(options.shutdown_grace, defaults.shutdown_grace);
     server_ = std::make_unique<Server>(options, router_.AsHandler());
     Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started.error().message;
@@ -124,8 +168,8 @@ TEST_F(ServerTest, ContentLengthOverLimitIs413BeforeTheBodyIsSent) {
   StartServer();
   ClientConnection conn = Connect();
   // Only the head: a server that waited for the body would never answer.
-  ASSERT_TRUE(conn.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
-                  .ok());
+  ASSERT_TRUE(
+      conn.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n").ok());
   auto res = conn.ReadResponse();
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->status, 413);
@@ -159,6 +203,22 @@ TEST_F(ServerTest, OversizedChunkedBodyIs413) {
   EXPECT_EQ(res->status, 413);
 }
 
+TEST_F(ServerTest, ExpectContinueGets100ThenTheResponse) {
+  StartServer();
+  ClientConnection conn = Connect();
+  ASSERT_TRUE(conn.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                            "Expect: 100-continue\r\n\r\n")
+                  .ok());
+  auto interim = conn.ReadResponse(/*return_interim=*/true);
+  ASSERT_TRUE(interim.ok()) << interim.error().message;
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(conn.WriteRaw("hello").ok());
+  auto res = conn.ReadResponse();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "hello");
+}
+
 TEST_F(ServerTest, GarbageIs400) {
   StartServer();
   ClientConnection conn = Connect();
@@ -173,8 +233,8 @@ TEST_F(ServerTest, OversizedHeaderIs431) {
   ServerOptions options;
   options.max_header_bytes = 1024;
   StartServer(options);
-  auto res = Fetch("127.0.0.1", server_->port(), "GET", "/tenant",
-                   {{"X-Big", std::string(4096, 'h')}});
+  auto res =
+      Fetch("127.0.0.1", server_->port(), "GET", "/tenant", {{"X-Big", std::string(4096, 'h')}});
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->status, 431);
 }
@@ -190,6 +250,58 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(first->Header("Connection"), std::nullopt);
   EXPECT_EQ(first->body, second->body);  // same client port: the same TCP connection
   EXPECT_EQ(first->body.rfind("127.0.0.1:", 0), 0u) << first->body;
+}
+
+TEST_F(ServerTest, NoContentResponseKeepsTheConnectionUsable) {
+  StartServer();
+  ClientConnection conn = Connect();
+  auto empty = conn.Send("GET", "/empty");
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_EQ(empty->status, 204);
+  EXPECT_EQ(empty->Header("Content-Length"), std::nullopt);
+  auto next = conn.Send("GET", "/items/9");
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->body, R"({"id":"9"})");
+}
+
+TEST_F(ServerTest, HandlerHeadersCannotInjectOrOverrideFraming) {
+  StartServer();
+  auto res = Fetch("127.0.0.1", server_->port(), "GET", "/inject");
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->Header("Set-Cookie"), std::nullopt);
+  EXPECT_EQ(res->Header("X-Evil"), std::nullopt);
+  EXPECT_EQ(res->Header("Content-Length"), "1");
+  EXPECT_EQ(res->Header("X-Fine"), "yes");
+  EXPECT_EQ(res->body, "x");
+}
+
+TEST_F(ServerTest, Http10WithoutKeepAliveIsClosedAfterTheResponse) {
+  StartServer();
+  ClientConnection conn = Connect();
+  ASSERT_TRUE(conn.WriteRaw("GET /items/3 HTTP/1.0\r\n\r\n").ok());
+  auto res = conn.ReadResponse();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->Header("Connection"), "close");
+  EXPECT_TRUE(conn.WaitForClose());
+}
+
+TEST_F(ServerTest, IncompleteRequestIsClosedAtTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(50);
+  StartServer(options);
+  ClientConnection conn = Connect();
+  ASSERT_TRUE(conn.WriteRaw("GET /items/1 HTTP/1.1\r\nHost: x\r\n").ok());  // no blank line
+  EXPECT_TRUE(conn.WaitForClose());
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAtTheIdleTimeout) {
+  ServerOptions options;
+  options.keep_alive_timeout = std::chrono::milliseconds(50);
+  StartServer(options);
+  ClientConnection conn = Connect();
+  ASSERT_TRUE(conn.Send("GET", "/items/1").ok());
+  EXPECT_TRUE(conn.WaitForClose());
 }
 
 TEST_F(ServerTest, HandlerExceptionIs500AndTheConnectionSurvives) {
@@ -232,11 +344,14 @@ TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> release_future = release.get_future().share();
-  ASSERT_TRUE(router_.Add("GET", "/slow", [&](const Request&, const PathParams&) {
-    entered.set_value();
-    release_future.wait();
-    return Response::Text(200, "done");
-  }).ok());
+  ASSERT_TRUE(router_
+                  .Add("GET", "/slow",
+                       [&](const Request&, const PathParams&) {
+                         entered.set_value();
+                         release_future.wait();
+                         return Response::Text(200, "done");
+                       })
+                  .ok());
   StartServer();
   auto response = std::async(std::launch::async, [port = server_->port()] {
     return Fetch("127.0.0.1", port, "GET", "/slow");
@@ -273,9 +388,10 @@ TEST_F(ServerTest, NewConnectionsAreRefusedAfterStop) {
 
 TEST(ServerLifecycleTest, DestructorStopsARunningServer) {
   Router router;
-  ASSERT_TRUE(router.Add("GET", "/", [](const Request&, const PathParams&) {
-    return Response::Text(200, "ok");
-  }).ok());
+  ASSERT_TRUE(router
+                  .Add("GET", "/",
+                       [](const Request&, const PathParams&) { return Response::Text(200, "ok"); })
+                  .ok());
   uint16_t port = 0;
   {
     Server server(ServerOptions{}, router.AsHandler());
