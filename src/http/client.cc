@@ -79,6 +79,7 @@ ClientConnection::ClientConnection(ClientConnection&& other) noexcept
       host_header_(std::move(other.host_header_)),
       buffer_(std::move(other.buffer_)),
       pos_(other.pos_),
+      head_request_(other.head_request_),
       error_(std::move(other.error_)) {}
 
 ClientConnection& ClientConnection::operator=(ClientConnection&& other) noexcept {
@@ -88,6 +89,7 @@ ClientConnection& ClientConnection::operator=(ClientConnection&& other) noexcept
     host_header_ = std::move(other.host_header_);
     buffer_ = std::move(other.buffer_);
     pos_ = other.pos_;
+    head_request_ = other.head_request_;
     error_ = std::move(other.error_);
   }
   return *this;
@@ -196,7 +198,10 @@ Result<ClientResponse> ClientConnection::ReadResponse(bool return_interim) {
       if (return_interim) return res;
       continue;
     }
-    if (res.status == 204 || res.status == 304) return res;
+    if (res.status == 204 || res.status == 304 || head_request_) {
+      head_request_ = false;
+      return res;
+    }
 
     auto te = res.Header("Transfer-Encoding");
     auto cl = res.Header("Content-Length");
@@ -266,6 +271,7 @@ Result<ClientResponse> ClientConnection::Send(std::string_view method, std::stri
   }
   request.append("\r\n").append(body);
   if (Status written = WriteRaw(request); !written.ok()) return Unexpected(written.error());
+  head_request_ = method == "HEAD";
   return ReadResponse();
 }
 

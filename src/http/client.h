@@ -40,9 +40,9 @@ class ClientConnection {
   ClientConnection& operator=(ClientConnection&& other) noexcept;
   ~ClientConnection();
 
-  // Sends one request and reads its response. Adds `Host` and, when `body` is not empty or the
-  // method is POST/PUT/PATCH, `Content-Length` (unless `headers` has Content-Length or
-  // Transfer-Encoding, in which case `body` is sent as is).
+  // Sends one request and reads its response (without a body for HEAD). Adds `Host` and, when
+  // `body` is not empty or the method is POST/PUT/PATCH, `Content-Length` (unless `headers` has
+  // Content-Length or Transfer-Encoding, in which case `body` is sent as is).
   Result<ClientResponse> Send(std::string_view method, std::string_view target,
                               const HeaderList& headers = {}, std::string_view body = {});
 
@@ -72,6 +72,7 @@ class ClientConnection {
   std::string host_header_;
   std::string buffer_;  // received bytes not consumed yet, from pos_
   size_t pos_ = 0;
+  bool head_request_ = false;  // the response being read answers a HEAD: it has no body
   Error error_;
 };
 

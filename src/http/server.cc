@@ -375,7 +375,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
     keep_alive = keep_alive && !stopping_.load();
     SerializeHead(res, keep_alive, http10, head);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(res.body)};
-    if (res.status == 204 || res.status == 304) buffers[1] = asio::const_buffer();
+    // HEAD responses carry the length of the body they would have, but not the body.
+    if (res.status == 204 || res.status == 304 || req.method == "HEAD") {
+      buffers[1] = asio::const_buffer();
+    }
     stream.expires_after(options_.read_timeout);
     co_await asio::async_write(stream, buffers, Redirect(ec));
     if (ec || !keep_alive) break;

@@ -264,6 +264,19 @@ TEST_F(ServerTest, NoContentResponseKeepsTheConnectionUsable) {
   EXPECT_EQ(next->body, R"({"id":"9"})");
 }
 
+TEST_F(ServerTest, HeadResponseHasNoBodyAndKeepsTheConnectionUsable) {
+  StartServer();
+  ClientConnection conn = Connect();
+  auto head = conn.Send("HEAD", "/items/1");  // no HEAD route: a 405 with a JSON length
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(head->status, 405);
+  EXPECT_NE(head->Header("Content-Length"), "0");
+  EXPECT_EQ(head->body, "");
+  auto next = conn.Send("GET", "/items/2");
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->body, R"({"id":"2"})");
+}
+
 TEST_F(ServerTest, HandlerHeadersCannotInjectOrOverrideFraming) {
   StartServer();
   auto res = Fetch("127.0.0.1", server_->port(), "GET", "/inject");
