@@ -3,6 +3,7 @@
 // pattern with a `{type}` segment whose handler looks the type up itself.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -3,6 +3,7 @@
 // handler and writes; nothing here knows what the requests mean.
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
