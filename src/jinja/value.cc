@@ -55,6 +55,18 @@ Value Value::UndefinedOwned(std::string name, std::string owner_type) {
   return v;
 }
 
+Value Value::UndefinedElement(std::string key_repr, std::string owner_type) {
+  Value v = UndefinedOwned(std::move(key_repr), std::move(owner_type));
+  v.flags_ |= kElementFlag;
+  return v;
+}
+
+Value Value::UndefinedWithMessage(std::string message) {
+  Value v = UndefinedOwned(std::move(message));
+  v.flags_ |= kMessageFlag;
+  return v;
+}
+
 Value Value::None() {
   Value v;
   v.kind_ = Kind::kNone;
@@ -190,6 +202,10 @@ std::shared_ptr<Object> Value::ObjectPtr() const {
 }
 
 std::string Value::UndefinedMessage() const {
+  if (flags_ & kMessageFlag) return std::string(str_);
+  if (flags_ & kElementFlag) {
+    return "'" + std::string(aux_) + "' has no element " + std::string(str_);
+  }
   if (!aux_.empty()) {
     std::string m = "'";
     m += aux_;
@@ -459,6 +475,9 @@ void AppendRepr(std::string& out, const Value& v) {
       out.push_back('}');
       return;
     }
+    case Value::Kind::kUndefined:
+      out += "Undefined";
+      return;
     default:
       AppendStr(out, v);
   }
@@ -495,7 +514,16 @@ std::string ToRepr(const Value& v) {
 bool Equals(const Value& a, const Value& b) {
   using K = Value::Kind;
   if (a.IsNumber() && b.IsNumber()) {
-    if (a.IsFloat() || b.IsFloat()) return a.AsFloat() == b.AsFloat();
+    if (a.IsFloat() && b.IsFloat()) return a.AsFloat() == b.AsFloat();
+    if (a.IsFloat() || b.IsFloat()) {
+      // int vs float: exact, as Python compares them (2**53 + 1 != float(2**53 + 1)).
+      double f = a.IsFloat() ? a.AsFloat() : b.AsFloat();
+      int64_t i = a.IsFloat() ? b.AsInt() : a.AsInt();
+      if (std::floor(f) != f || f < -9223372036854775808.0 || f >= 9223372036854775808.0) {
+        return false;
+      }
+      return static_cast<int64_t>(f) == i;
+    }
     return a.AsInt() == b.AsInt();
   }
   if (a.kind() != b.kind()) return false;

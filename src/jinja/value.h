@@ -56,6 +56,11 @@ class Value {
   Value() = default;
   static Value Undefined(std::string_view name = {}, std::string_view owner_type = {});
   static Value UndefinedOwned(std::string name, std::string owner_type = {});
+  // An undefined item of a container: "'list object' has no element 5" (`key_repr` is the
+  // key's Python repr).
+  static Value UndefinedElement(std::string key_repr, std::string owner_type);
+  // An undefined value with a fixed message (e.g. "'loop' ... no previous item").
+  static Value UndefinedWithMessage(std::string message);
   static Value None();
   static Value Bool(bool b);
   static Value Int(int64_t i);
@@ -128,6 +133,8 @@ class Value {
   static constexpr uint8_t kTupleFlag = 1;
   static constexpr uint8_t kMarkupFlag = 2;
   static constexpr uint8_t kJsonFlag = 4;
+  static constexpr uint8_t kElementFlag = 8;  // kUndefined: "has no element"
+  static constexpr uint8_t kMessageFlag = 16;  // kUndefined: str_ is the whole message
 
   Kind kind_ = Kind::kUndefined;
   uint8_t flags_ = 0;

@@ -1,0 +1,324 @@
+// Rendering: expressions, statements, macros, include/import/extends, errors with line
+// numbers, strict undefined, limits and concurrent rendering. Expected outputs come from
+// Jinja2 3.1 (python3-jinja2) with trim_blocks and lstrip_blocks.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jinja/jinja.h"
+
+namespace gitops::jinja {
+namespace {
+
+struct RenderCase {
+  const char* source;
+  const char* values;
+  const char* expected;
+};
+
+// Generated with Jinja2 3.1 (Environment(trim_blocks=True, lstrip_blocks=True)).
+const RenderCase kRenderCases[] = {
+    {"Hello {{ name }}!", R"({"name": "world"})", "Hello world!"},
+    {"{{ 1 + 2 }} {{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 2 ** -1 }}", R"({})", "3 3.5 3 -4 2 -2 1024 0.5"},
+    {"{{ -2**2 }} {{ 2**3**2 }} {{ 1 + 2 * 3 - 4 }} {{ (1 + 2) * 3 }}", R"({})", "4 64 3 9"},
+    {"{{ 1.5 + 1 }} {{ 1e3 }} {{ 0.1 + 0.2 }} {{ 10 / 4 }} {{ 1e20 }} {{ 1_000 }} {{ 2.0 * 3 }}", R"({})", "2.5 1000.0 0.30000000000000004 2.5 1e+20 1000 6.0"},
+    {"{{ 'a' ~ 1 ~ none }} {{ 'ab' + 'cd' }} {{ 3 * 'ab' }} {{ [1] * 2 }} {{ [1] + [2] }}", R"({})", "a1None abcd ababab [1, 1] [1, 2]"},
+    {"{{ [1, 'a', none, true] }} {{ {'a': 1, 'b': [1.5]} }} {{ (1,) }} {{ () }} {{ (1, 'x') }}", R"({})", "[1, 'a', None, True] {'a': 1, 'b': [1.5]} (1,) () (1, 'x')"},
+    {"{{ none }} {{ None }} {{ True }} {{ false }} {{ \"it's\" }} {{ [\"it's\"] }}", R"({})", "None None True False it's [\"it's\"]"},
+    {"{{ x if x else 'no' }}|{{ y if false }}|{{ 'a' if true else 'b' }}", R"({"x": 0})", "no||a"},
+    {"{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 'a' in 'abc' }} {{ 2 not in [1,2] }} {{ 'k' in d }} {{ 1 == 1.0 }} {{ 'a' != 'b' }}", R"({"d": {"k": 1}})", "True False True False True True True"},
+    {"{{ true and 'x' }} {{ false or 'y' }} {{ not none }} {{ 0 or '' }} {{ 1 and 0 }}", R"({})", "x y True  0"},
+    {"{{ l.0 }} {{ l[-1] }} {{ l[1:] }} {{ l[:-1] }} {{ l[::2] }} {{ 'hello'[::-1] }} {{ 'hÃ©llo'[1] }}", R"({"l": [1,2,3]})", "1 3 [2, 3] [1, 2] [1, 3] olleh Ã"},
+    {"{{ d.a.b }} {{ d['a']['b'] }} {{ d.missing }}|{{ d.a.missing }}|", R"({"d": {"a": {"b": "x"}}})", "x x ||"},
+    {"{{ d['items'] }} {{ d.name }}", R"({"d": {"items": 1, "name": "n"}})", "1 n"},
+    {"{{ \"a\\tb\\u00e9\\x41\" }} {{ 'x' 'y' }}", R"({})", "a\tbéA xy"},
+    {"{% if x %}\n  yes\n{% else %}\n  no\n{% endif %}\n", R"({"x": true})", "  yes\n"},
+    {"{% if a %}A{% elif b %}B{% else %}C{% endif %}", R"({"a": false, "b": 1})", "B"},
+    {"  {% for i in range(3) %}\n    - {{ i }}\n  {% endfor %}\n", R"({})", "    - 0\n    - 1\n    - 2\n"},
+    {"{% for i in [1,2,3] %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.length }}|{% endfor %}", R"({})", "10TrueFalse323|21FalseFalse213|32FalseTrue103|"},
+    {"{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", R"({"d": {"b": 1, "a": 2}})", "b=1;a=2;"},
+    {"{% for k in d %}{{ k }}{% endfor %}{% for c in 'ab' %}[{{ c }}]{% endfor %}", R"({"d": {"b": 1, "a": 2}})", "ba[a][b]"},
+    {"{% for (a, b) in [[1, 2], [3, 4]] %}{{ a }}{{ b }}{% endfor %}", R"({})", "1234"},
+    {"{% for i in [] %}x{% else %}empty{% endfor %}{% for i in missing %}x{% else %}none{% endfor %}", R"({})", "emptynone"},
+    {"{% for i in [3,1,2] if i > 1 %}{{ loop.index }}/{{ loop.length }}:{{ i }} {% endfor %}", R"({})", "1/2:3 2/2:2 "},
+    {"{% for i in [1,2,3] %}{{ loop.cycle('x','y') }}{{ loop.changed(i > 1) }}{% endfor %}", R"({})", "xTrueyTruexFalse"},
+    {"{% for i in [1,2,3] %}{{ loop.previtem }}-{{ loop.nextitem }},{% endfor %}", R"({})", "-2,1-3,2-,"},
+    {"{% for item in tree recursive %}[{{ item.n }}{{ loop.depth }}{% if item.c %}{{ loop(item.c) }}{% endif %}]{% endfor %}", R"({"tree": [{"n": 1, "c": [{"n": 2}, {"n": 3, "c": [{"n": 4}]}]}]})", "[11[22][32[43]]]"},
+    {"{% for i in [1,2] %}{% for j in [3,4] %}{{ i }}{{ j }}{{ loop.index }} {% endfor %}{{ loop.index }}|{% endfor %}", R"({})", "131 142 1|231 242 2|"},
+    {"{% set x = 1 %}{% for i in [1] %}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}{{ i }}", R"({})", "21"},
+    {"{% for i in [1,2] %}{{ y }}{% set y = i %}{% endfor %}", R"({"y": 0})", "00"},
+    {"{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = 1, 2 %}{{ c }}", R"({})", "12(1, 2)"},
+    {"{% set x %}hi {{ 1 }}{% endset %}[{{ x }}]", R"({})", "[hi 1]"},
+    {"{% set ns = namespace(x=0, y='a') %}{% for i in [1,2] %}{% set ns.x = ns.x + i %}{% endfor %}{{ ns.x }}{{ ns.y }}", R"({})", "3a"},
+    {"{% with a = 1, b = 2 %}{{ a }}{{ b }}{% endwith %}[{{ a }}]", R"({})", "12[]"},
+    {"{% raw %}{{ x }}{% if %}{% endraw %}", R"({})", "{{ x }}{% if %}"},
+    {"{%- if true -%}\n  a  \n{%- endif -%}\n b", R"({})", "ab"},
+    {"{# comment #}\n  {#- c -#}  x", R"({})", "x"},
+    {"  {% if true %}\n  a\n  {%+ if true %}b{% endif %}\n{% endif %}", R"({})", "  a\n  b"},
+    {"a {{- ' b ' -}} c", R"({})", "a b c"},
+    {"{% if true %}   \n{% endif %}x\n\n", R"({})", "   \nx\n"},
+    {"{{ \"%s-%d\" % (\"a\", 3) }} {{ \"%05.1f\" % 3.14159 }} {{ '%(a)s' % {'a': 1} }}", R"({})", "a-3 003.1 1"},
+    {"{% macro m(a, b=2) %}{{ a }}-{{ b }}{% endmacro %}{{ m(1) }} {{ m(1, b=3) }} {{ m(b=4, a=5) }}", R"({})", "1-2 1-3 5-4"},
+    {"{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m() }}", R"({})", "[]"},
+    {"{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, a=3) }}", R"({})", "(1, 2){'a': 3}"},
+    {"{% macro m(a, b) %}{% endmacro %}{{ m.name }} {{ m.arguments }} {{ m.catch_kwargs }} {{ m.caller }}", R"({})", "m ('a', 'b') False False"},
+    {"{% macro w() %}<{{ caller() }}>{% endmacro %}{% call w() %}in{% endcall %}", R"({})", "<in>"},
+    {"{% macro w() %}<{{ caller(1, 2) }}>{% endmacro %}{% call(x, y) w() %}in{{ x }}{{ y }}{% endcall %}", R"({})", "<in12>"},
+    {"{% macro outer() %}{{ x }}{% endmacro %}{% set x = 5 %}{{ outer() }}", R"({})", "5"},
+    {"{% for i in [1,2] %}{% macro m() %}{{ i }}{% endmacro %}{{ m() }}{% endfor %}", R"({})", "12"},
+    {"{% set c = cycler('a','b') %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{{ c.current }}{{ c.reset() }}{{ c.next() }}", R"({})", "ababNonea"},
+    {"{% set j = joiner('|') %}{% for i in [1,2,3] %}{{ j() }}{{ i }}{% endfor %}", R"({})", "1|2|3"},
+    {"{{ 'a,b'.split(',') }} {{ ' x '.strip() }} {{ 'Ab'.upper() }}", R"({})", "['a', 'b'] x AB"},
+    {"{{ l.index(2) }} {{ l.count(1) }}", R"({"l": [1, 2, 1]})", "1 2"},
+    {"{{ x.y }}", R"({"x": null})", ""},
+    {"{{ l[5] }}|{{ l.x }}|{{ 'abc'.nope }}|", R"({"l": [1]})", "|||"},
+};
+
+class RenderTableTest : public ::testing::TestWithParam<RenderCase> {};
+
+TEST_P(RenderTableTest, MatchesJinja2) {
+  const RenderCase& c = GetParam();
+  Environment env;
+  auto tmpl = env.FromString(c.source, "t.j2");
+  ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+  auto out = (*tmpl)->Render(Json::parse(c.values));
+  ASSERT_TRUE(out.ok()) << c.source << "\n" << out.error().message;
+  EXPECT_EQ(*out, c.expected) << c.source;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RenderTableTest, ::testing::ValuesIn(kRenderCases));
+
+Result<std::string> RenderWith(std::map<std::string, std::string> templates,
+                               const std::string& name, const Json& values = Json::object(),
+                               Options options = {}) {
+  Environment env(options, std::make_shared<MapLoader>(std::move(templates)));
+  auto tmpl = env.GetTemplate(name);
+  if (!tmpl.ok()) return Unexpected(tmpl.error());
+  return (*tmpl)->Render(values);
+}
+
+struct LoaderCase {
+  std::map<std::string, std::string> templates;
+  const char* values;
+  const char* expected;
+};
+
+// Generated with Jinja2 3.1 (DictLoader, same options); the main template is "main.j2".
+const LoaderCase kLoaderCases[] = {
+    {{{"main.j2", "a{% include 'i.j2' %}c"}, {"i.j2", "[{{ x }}]"}}, R"({"x": 1})", "a[1]c"},
+    {{{"main.j2", "{% for item in [1, 2] %}{% include 'i.j2' %}{% endfor %}"}, {"i.j2", "<{{ item }}:{{ loop }}>"}}, R"({})", "<1:><2:>"},
+    {{{"main.j2", "{% set region = 'eu' %}{% include 'i.j2' %}"}, {"i.j2", "{{ region }}"}}, R"({})", "eu"},
+    {{{"main.j2", "{% include 'i.j2' without context %}"}, {"i.j2", "[{{ x }}]"}}, R"({"x": 1})", "[]"},
+    {{{"main.j2", "{% include 'nope.j2' ignore missing %}ok"}}, R"({})", "ok"},
+    {{{"main.j2", "{% include ['nope.j2', 'i.j2'] %}"}, {"i.j2", "second"}}, R"({})", "second"},
+    {{{"main.j2", "{% import 'm.j2' as m %}{{ m.hello('w') }}{{ m.v }}"}, {"m.j2", "{% macro hello(n) %}hi {{ n }}{% endmacro %}{% set v = 3 %}"}}, R"({})", "hi w3"},
+    {{{"main.j2", "{% from 'm.j2' import hello as h, v %}{{ h('w') }}{{ v }}"}, {"m.j2", "{% macro hello(n) %}hi {{ n }}{% endmacro %}{% set v = 3 %}"}}, R"({})", "hi w3"},
+    {{{"main.j2", "{% import 'm.j2' as m %}{{ m.f() }}"}, {"m.j2", "{% macro f() %}[{{ x }}]{% endmacro %}"}}, R"({"x": 1})", "[]"},
+    {{{"main.j2", "{% import 'm.j2' as m with context %}{{ m.f() }}"}, {"m.j2", "{% macro f() %}[{{ x }}]{% endmacro %}"}}, R"({"x": 1})", "[1]"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% block body %}child{% endblock %}"}, {"base.j2", "<{% block body %}base{% endblock %}>"}}, R"({})", "<child>"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% block body %}[{{ super() }}]{% endblock %}"}, {"base.j2", "<{% block body %}base{% endblock %}>"}}, R"({})", "<[base]>"},
+    {{{"main.j2", "{% extends 'mid.j2' %}{% block b %}c{{ super() }}{% endblock %}"}, {"mid.j2", "{% extends 'base.j2' %}{% block b %}m{{ super() }}{% endblock %}"}, {"base.j2", "<{% block b %}b{% endblock %}>"}}, R"({})", "<cmb>"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% block a %}A{% endblock %}"}, {"base.j2", "{% block a %}{% endblock %}|{% block b %}{% block c %}C{% endblock %}{% endblock %}|{{ self.a() }}"}}, R"({})", "A|C|A"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% set x = 5 %}{% block a %}{{ x }}{% endblock %}"}, {"base.j2", "{% block a %}{% endblock %}"}}, R"({})", "5"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% block a %}{{ i }}{% endblock %}"}, {"base.j2", "{% for i in [1, 2] %}{% block a scoped %}{% endblock %}{% endfor %}"}}, R"({})", "12"},
+    {{{"main.j2", "{% extends 'base.j2' %}{% block a %}ok{% endblock %}"}, {"base.j2", "{% block a required %}{% endblock %}"}}, R"({})", "ok"},
+    {{{"main.j2", "{% extends 'base.j2' %}\n{% block a %}\n  x: {{ v }}\n{% endblock %}\n"}, {"base.j2", "kind: X\n{% block a %}\n{% endblock %}\nend: 1\n"}}, R"({"v": 2})", "kind: X\n  x: 2\nend: 1"},
+};
+
+class LoaderTableTest : public ::testing::TestWithParam<LoaderCase> {};
+
+TEST_P(LoaderTableTest, MatchesJinja2) {
+  const LoaderCase& c = GetParam();
+  auto out = RenderWith(c.templates, "main.j2", Json::parse(c.values));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out, c.expected) << c.templates.at("main.j2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, LoaderTableTest, ::testing::ValuesIn(kLoaderCases));
+
+// Errors: the message names the template and the line.
+struct ErrorCase {
+  const char* source;
+  const char* values;
+  ErrorCode code;
+  const char* message;  // full expected message
+};
+
+const ErrorCase kErrorCases[] = {
+    {"a\n{{ missing.attr }}", "{}", ErrorCode::kInvalidArgument, "t.j2:2: 'missing' is undefined"},
+    {"\n\n{{ 1 / 0 }}", "{}", ErrorCode::kInvalidArgument, "t.j2:3: division by zero"},
+    {"{{ 1 // 0 }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: integer division or modulo by zero"},
+    {"{{ 1 % 0 }}", "{}", ErrorCode::kInvalidArgument, "t.j2:1: integer modulo by zero"},
+    {"{{ 1 + 'a' }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: unsupported operand type(s) for +: 'int' and 'str'"},
+    {"{{ 'a' + 1 }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: can only concatenate str (not \"int\") to str"},
+    {"{{ x() }}", "{\"x\": 1}", ErrorCode::kInvalidArgument, "t.j2:1: 'int' object is not callable"},
+    {"{{ d.a.b }}", "{\"d\": {}}", ErrorCode::kInvalidArgument,
+     "t.j2:1: 'dict object' has no attribute 'a'"},
+    {"{{ 9223372036854775807 + 1 }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: integer overflow"},
+    {"{% for a, b in [1] %}{% endfor %}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: 'int' object is not iterable"},
+    {"{% macro m() %}{% endmacro %}{{ m(1) }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: macro 'm' takes not more than 0 argument(s)"},
+    {"{% macro m() %}{% endmacro %}{{ m(a=1) }}", "{}", ErrorCode::kInvalidArgument,
+     "t.j2:1: macro 'm' takes no keyword argument 'a'"},
+    {"{% include 'x.j2' %}", "{}", ErrorCode::kNotFound, "t.j2:1: template 'x.j2' not found"},
+    {"{{ range(200000) }}", "{}", ErrorCode::kResourceExhausted,
+     "t.j2:1: Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000)."},
+};
+
+class ErrorTableTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ErrorTableTest, NamesTemplateAndLine) {
+  const ErrorCase& c = GetParam();
+  Environment env;
+  auto tmpl = env.FromString(c.source, "t.j2");
+  ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+  auto out = (*tmpl)->Render(Json::parse(c.values));
+  ASSERT_FALSE(out.ok()) << c.source;
+  EXPECT_EQ(out.error().code, c.code) << c.source;
+  EXPECT_EQ(out.error().message, c.message);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ErrorTableTest, ::testing::ValuesIn(kErrorCases));
+
+TEST(RenderTest, ErrorInIncludedTemplateNamesThatTemplate) {
+  auto out = RenderWith({{"main.j2", "x\n{% include 'i.j2' %}"}, {"i.j2", "\n\n{{ 1 / 0 }}"}},
+                        "main.j2");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "i.j2:3: division by zero");
+}
+
+TEST(RenderTest, ErrorInImportedMacroNamesItsTemplate) {
+  auto out = RenderWith({{"main.j2", "{% import 'm.j2' as m %}\n{{ m.f() }}"},
+                         {"m.j2", "{% macro f() %}\n{{ nope.x }}{% endmacro %}"}},
+                        "main.j2");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "m.j2:2: 'nope' is undefined");
+}
+
+TEST(RenderTest, UndefinedPrintsEmptyByDefault) {
+  Environment env;
+  auto out = (*env.FromString("[{{ nope }}]{% for x in nope %}x{% endfor %}"))->Render({});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "[]");
+}
+
+TEST(RenderTest, StrictUndefinedFailsOnPrint) {
+  Options o;
+  o.strict_undefined = true;
+  Environment env(o);
+  auto out = (*env.FromString("a\n[{{ nope }}]", "s.j2"))->Render({});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "s.j2:2: 'nope' is undefined");
+}
+
+TEST(RenderTest, StrictUndefinedFailsOnIterationAndTruth) {
+  Options o;
+  o.strict_undefined = true;
+  Environment env(o);
+  EXPECT_FALSE((*env.FromString("{% for x in nope %}{% endfor %}"))->Render({}).ok());
+  EXPECT_FALSE((*env.FromString("{% if nope %}{% endif %}"))->Render({}).ok());
+  EXPECT_FALSE((*env.FromString("{{ nope == 1 }}"))->Render({}).ok());
+}
+
+TEST(RenderTest, MissingTemplateFromEnvironmentIsNotFound) {
+  Environment env(Options{}, std::make_shared<MapLoader>(std::map<std::string, std::string>{}));
+  auto t = env.GetTemplate("nope.j2");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().code, ErrorCode::kNotFound);
+}
+
+TEST(RenderTest, OutputLimit) {
+  Options o;
+  o.max_output_bytes = 100;
+  Environment env(o);
+  auto out = (*env.FromString("{% for i in range(1000) %}xx{% endfor %}"))->Render({});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kResourceExhausted);
+  auto rep = (*env.FromString("{{ 'x' * 1000000000 }}"))->Render({});
+  ASSERT_FALSE(rep.ok());
+  EXPECT_EQ(rep.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST(RenderTest, LoopIterationLimitCountsAllLoops) {
+  Options o;
+  o.max_loop_iterations = 50;
+  Environment env(o);
+  auto ok = (*env.FromString("{% for i in range(5) %}{% for j in range(9) %}{% endfor %}{% endfor %}"))
+                ->Render({});
+  EXPECT_TRUE(ok.ok());
+  auto out = (*env.FromString("{% for i in range(10) %}{% for j in range(10) %}{% endfor %}{% endfor %}"))
+                 ->Render({});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST(RenderTest, RecursionLimitStopsRunawayMacro) {
+  Options o;
+  o.max_recursion_depth = 30;
+  Environment env(o);
+  auto out = (*env.FromString("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"))->Render({});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST(RenderTest, RecursionLimitStopsSelfInclude) {
+  Options o;
+  o.max_recursion_depth = 20;
+  auto out = RenderWith({{"main.j2", "x{% include 'main.j2' %}"}}, "main.j2", Json::object(), o);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST(RenderTest, TimeBudget) {
+  Options o;
+  o.time_budget = std::chrono::milliseconds(0);
+  o.max_loop_iterations = 100'000'000;
+  Environment env(o);
+  auto out = (*env.FromString("{% for i in range(100000) %}{% for j in range(100000) %}"
+                              "{% endfor %}{% endfor %}"))
+                 ->Render({});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded);
+}
+
+TEST(RenderTest, RenderToReusesBuffer) {
+  Environment env;
+  auto t = *env.FromString("{{ a }}");
+  std::string out = "stale";
+  ASSERT_TRUE(t->RenderTo(Json{{"a", 1}}, out).ok());
+  EXPECT_EQ(out, "1");
+}
+
+TEST(RenderTest, OneTemplateFromFourThreads) {
+  Environment env(Options{}, std::make_shared<MapLoader>(std::map<std::string, std::string>{
+                                 {"m.j2", "{% macro row(k, v) %}{{ k }}={{ v }}{% endmacro %}"}}));
+  auto t = *env.FromString(
+      "{% import 'm.j2' as m %}{% for k, v in d.items() %}{{ m.row(k, v) }};{% endfor %}"
+      "{% set ns = namespace(n=0) %}{% for i in range(10) %}{% set ns.n = ns.n + i %}"
+      "{% endfor %}{{ ns.n }}");
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      Json ctx = {{"d", {{"w", w}, {"x", "y"}}}};
+      std::string expected = "w=" + std::to_string(w) + ";x=y;45";
+      for (int i = 0; i < 300; ++i) {
+        auto out = t->Render(ctx);
+        if (!out.ok() || *out != expected) ++failures[static_cast<size_t>(w)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+}
+
+}  // namespace
+}  // namespace gitops::jinja
