@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "jinja/runtime.h"
@@ -77,5 +78,47 @@ inline Result<std::string> SoftStr(Runtime& rt, const Value& v) {
   if (v.IsUndefined() && rt.strict_undefined()) return Unexpected(UndefinedError(v));
   return ToStr(v);
 }
+
+// Python iteration of a filter input: list/tuple elements, dict keys, str code points,
+// Undefined as empty (an error in strict mode); other kinds are "'int' object is not
+// iterable". Counts the elements against the render's iteration limit.
+Result<ValueList> Iterate(Runtime& rt, const Value& v);
+
+// Lower-cases strings (Jinja's ignore_case); other values unchanged.
+Value IgnoreCase(const Value& v);
+
+// Jinja's make_attrgetter: "a.b.0" looks up item a (attribute as fallback), then b, then 0.
+class AttrGetter {
+ public:
+  // `attribute` None/Undefined gives the identity; a string splits on "." (digit parts are
+  // ints); an int is one part. `default_value` replaces an Undefined part when not None.
+  AttrGetter(const Value& attribute, bool ignore_case = false, Value default_value = Value::None());
+  Result<Value> Get(Runtime& rt, const Value& item) const;
+
+ private:
+  std::vector<Value> parts_;
+  bool ignore_case_;
+  Value default_;
+};
+
+// Jinja's make_multi_attrgetter for sort: "age,name" gives a list key per item.
+class MultiAttrGetter {
+ public:
+  MultiAttrGetter(const Value& attribute, bool ignore_case);
+  Result<Value> Get(Runtime& rt, const Value& item) const;
+
+ private:
+  std::vector<AttrGetter> getters_;
+  bool multi_;
+  bool ignore_case_;
+};
+
+// Python's a < b where an undefined operand raises its UndefinedError.
+Result<bool> PyLess(const Value& a, const Value& b);
+
+// Stable sort of `items` by `keys` (same length) with Python's < ; reverse keeps the order
+// of equal elements as Python's sorted(reverse=True) does. kInvalidArgument when two keys
+// cannot be compared.
+Status SortByKeys(ValueList& items, ValueList& keys, bool reverse);
 
 }  // namespace gitops::jinja::builtins

@@ -1,0 +1,156 @@
+// Python's json.dumps (see json_emit.h).
+#include "jinja/json_emit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "jinja/pystr.h"
+
+namespace gitops::jinja {
+namespace {
+
+constexpr int kMaxDepth = 500;
+
+void AppendU(std::string& out, unsigned cp) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out += buf;
+}
+
+void AppendJsonString(std::string& out, std::string_view s, const JsonDumpOptions& o) {
+  out.push_back('"');
+  for (char32_t c : pystr::Decode(s)) {
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      AppendU(out, c);
+    } else if (o.html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
+      AppendU(out, c);
+    } else if (c < 0x80 || !o.ensure_ascii) {
+      pystr::AppendUtf8(out, c);
+    } else if (c < 0x10000) {
+      AppendU(out, c);
+    } else {
+      unsigned v = c - 0x10000;
+      AppendU(out, 0xD800 + (v >> 10));
+      AppendU(out, 0xDC00 + (v & 0x3FF));
+    }
+  }
+  out.push_back('"');
+}
+
+std::string FloatJson(double f) {
+  if (std::isnan(f)) return "NaN";
+  if (std::isinf(f)) return f > 0 ? "Infinity" : "-Infinity";
+  return FormatFloat(f);
+}
+
+Status NotSerializable(const Value& v) {
+  return Unexpected(ErrorCode::kInvalidArgument,
+                    "Object of type " + std::string(v.TypeName()) + " is not JSON serializable");
+}
+
+Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int depth) {
+  if (depth > kMaxDepth) {
+    return Unexpected(ErrorCode::kInvalidArgument, "maximum recursion depth exceeded");
+  }
+  auto newline = [&](int level) {
+    out.push_back('\n');
+    for (int i = 0; i < level; ++i) out += *o.indent;
+  };
+  switch (v.kind()) {
+    case Value::Kind::kNone: out += "null"; return OkStatus();
+    case Value::Kind::kBool: out += v.AsBool() ? "true" : "false"; return OkStatus();
+    case Value::Kind::kInt: out += std::to_string(v.AsInt()); return OkStatus();
+    case Value::Kind::kFloat: out += FloatJson(v.AsFloat()); return OkStatus();
+    case Value::Kind::kString: AppendJsonString(out, v.AsString(), o); return OkStatus();
+    case Value::Kind::kList: {
+      if (v.Size() == 0) {
+        out += "[]";
+        return OkStatus();
+      }
+      out.push_back('[');
+      for (size_t i = 0; i < v.Size(); ++i) {
+        if (i) out += o.indent ? "," : ", ";
+        if (o.indent) newline(depth + 1);
+        GITOPS_RETURN_IF_ERROR(Dump(out, v.At(i), o, depth + 1));
+      }
+      if (o.indent) newline(depth);
+      out.push_back(']');
+      return OkStatus();
+    }
+    case Value::Kind::kDict: {
+      if (v.Size() == 0) {
+        out += "{}";
+        return OkStatus();
+      }
+      std::vector<size_t> order(v.Size());
+      std::iota(order.begin(), order.end(), 0);
+      if (o.sort_keys) {
+        std::optional<Error> error;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+          if (error) return false;
+          auto less = Less(v.KeyAt(a), v.KeyAt(b));
+          if (!less.ok()) {
+            error = less.error();
+            return false;
+          }
+          return *less;
+        });
+        if (error) return Unexpected(*error);
+      }
+      out.push_back('{');
+      bool first = true;
+      for (size_t i : order) {
+        Value k = v.KeyAt(i);
+        std::string key;
+        if (k.IsString()) {
+          key = std::string(k.AsString());
+        } else if (k.IsBool()) {
+          key = k.AsBool() ? "true" : "false";
+        } else if (k.IsNone()) {
+          key = "null";
+        } else if (k.IsInt()) {
+          key = std::to_string(k.AsInt());
+        } else if (k.IsFloat()) {
+          key = FloatJson(k.AsFloat());
+        } else {
+          return Unexpected(ErrorCode::kInvalidArgument,
+                            "keys must be str, int, float, bool or None, not " +
+                                std::string(k.TypeName()));
+        }
+        if (!first) out += o.indent ? "," : ", ";
+        first = false;
+        if (o.indent) newline(depth + 1);
+        AppendJsonString(out, key, o);
+        out += ": ";
+        GITOPS_RETURN_IF_ERROR(Dump(out, v.ValueAt(i), o, depth + 1));
+      }
+      if (o.indent) newline(depth);
+      out.push_back('}');
+      return OkStatus();
+    }
+    default:
+      return NotSerializable(v);
+  }
+}
+
+}  // namespace
+
+Result<std::string> JsonDumps(const Value& v, const JsonDumpOptions& options) {
+  std::string out;
+  GITOPS_RETURN_IF_ERROR(Dump(out, v, options, 0));
+  return out;
+}
+
+}  // namespace gitops::jinja
