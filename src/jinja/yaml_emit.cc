@@ -33,7 +33,7 @@ bool ResolvesToNonString(std::string_view s) {
   static const std::regex kFloat(
       R"(^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$)");
   static const std::regex kTimestamp(
-      R"(^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$)");
+      R"(^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$)");
   // Python's `$` also matches before one trailing newline.
   std::string text(s);
   if (!text.empty() && text.back() == '\n') text.pop_back();
@@ -213,9 +213,10 @@ class Emitter {
         }
         [[fallthrough]];
       default:
+        // PyYAML's RepresenterError message: ('cannot represent an object', <repr>).
         return Unexpected(ErrorCode::kInvalidArgument,
-                          "cannot represent an object: " + ToRepr(v.IsUndefined() ? Value::StrView("Undefined") : v) +
-                              " (" + std::string(v.TypeName()) + ")");
+                          "('cannot represent an object', " +
+                              (v.IsUndefined() ? std::string("Undefined") : ToRepr(v)) + ")");
     }
   }
 
@@ -389,8 +390,9 @@ class Emitter {
         }
       }
       if (end > 0 && end + 1 < text.size() && (ch == ' ' || start >= end) &&
-          column_ + static_cast<int>(end - start) > best_width_ && split) {
-        std::string data = pystr::Encode(text.substr(start, end - start)) + "\\";
+          column_ + static_cast<int>(end) - static_cast<int>(start) > best_width_ && split) {
+        // Python's text[start:end] is empty when start > end (just after an escape).
+        std::string data = (start < end ? pystr::Encode(text.substr(start, end - start)) : "") + "\\";
         if (start < end) start = end;
         Write(data);
         WriteIndent();

@@ -15,7 +15,7 @@ struct YamlDumpOptions {
 };
 
 // yaml.safe_dump(v, default_flow_style=False, sort_keys=False, indent=...). The output always
-// parses back to the same value. kInvalidArgument ("cannot represent an object: ...") for
+// parses back to the same value. kInvalidArgument ("('cannot represent an object', Undefined)") for
 // undefined values and runtime objects, or nesting deeper than 500 levels.
 Result<std::string> YamlSafeDump(const Value& v, const YamlDumpOptions& options);
 

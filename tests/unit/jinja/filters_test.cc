@@ -267,6 +267,11 @@ const FilterCase kCases[] = {
     {"b64decode", R"~("/w==")~", R"~([])~", R"~({})~", false, R"~(!'utf-8' codec can't decode byte 0xff in position 0: invalid start byte)~"},
     {"b64decode", R"~("YQ==YQ==")~", R"~([])~", R"~({})~", false, R"~('a')~"},
     {"b64encode", R"~(5)~", R"~([])~", R"~({})~", false, R"~(!'int' object has no attribute 'encode')~"},
+    {"to_yaml", R"~({"a": [1, {"b": "yes"}], "c": "x"})~", R"~([])~", R"~({})~", false, R"~("a:\n- 1\n- b: 'yes'\nc: x\n")~"},
+    {"to_yaml", R"~("s")~", R"~([])~", R"~({})~", false, R"~('s\n...\n')~"},
+    {"to_yaml", R"~({"$undef": "x"})~", R"~([])~", R"~({})~", false, R"~(!('cannot represent an object', Undefined))~"},
+    {"to_nice_yaml", R"~({"a": [1, {"b": "yes", "c": [2]}]})~", R"~([4])~", R"~({})~", false, R"~("a:\n- 1\n-   b: 'yes'\n    c:\n    - 2\n")~"},
+    {"to_nice_yaml", R"~({"a": [1]})~", R"~([])~", R"~({"indent": 3})~", false, R"~('a:\n- 1\n')~"},
 };
 
 std::string Describe(const FilterCase& c) {
