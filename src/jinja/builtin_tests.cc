@@ -50,7 +50,7 @@ Result<Value> PyMod(const Value& a, const Value& b) {
     return Value::Float(r);
   }
   int64_t x = a.AsInt(), y = b.AsInt();
-  if (y == 0) return Unexpected(TypeError("integer division or modulo by zero"));
+  if (y == 0) return Unexpected(TypeError("integer modulo by zero"));
   if (y == -1) return Value::Int(0);
   int64_t r = x % y;
   if (r != 0 && ((r < 0) != (y < 0))) r += y;
