@@ -507,6 +507,14 @@ MethodFn FindMethod(const Value& self, std::string_view name) {
 
 }  // namespace
 
+std::optional<Value> GetValueAttribute(const Value& self, std::string_view name) {
+  if (self.IsTuple() && self.Size() == 2 && self.At(1).IsList() && !self.At(1).IsTuple()) {
+    if (name == "grouper") return self.At(0);
+    if (name == "list") return self.At(1);
+  }
+  return std::nullopt;
+}
+
 bool HasMethod(const Value& self, std::string_view name) { return FindMethod(self, name) != nullptr; }
 
 Result<Value> CallMethod(Runtime& rt, const Value& self, std::string_view name, CallArgs& args) {

@@ -214,5 +214,17 @@ TEST(MethodsTest, ItemsYieldsTuplesInInsertionOrder) {
   EXPECT_EQ(ToRepr(*got), "[('z', 1), ('a', 2)]");
 }
 
+TEST(MethodsTest, GroupbyResultsHaveGrouperAndList) {
+  Value group = Value::Tuple({Value::StrView("NY"), Value::List({Value::Int(1)})});
+  auto grouper = GetValueAttribute(group, "grouper");
+  ASSERT_TRUE(grouper.has_value());
+  EXPECT_EQ(grouper->AsString(), "NY");
+  auto list = GetValueAttribute(group, "list");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ(ToRepr(*list), "[1]");
+  EXPECT_FALSE(GetValueAttribute(group, "other").has_value());
+  EXPECT_FALSE(GetValueAttribute(Value::Tuple({Value::Int(1), Value::Int(2)}), "grouper").has_value());
+}
+
 }  // namespace
 }  // namespace gitops::jinja
