@@ -366,7 +366,17 @@ Result<Value> DictGet(Runtime&, const Value& self, CallArgs& args) {
   return builtins::ArgOr(args, 1, "default", Value::None());
 }
 
+Result<Value> DictCopy(Runtime& rt, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(RequireArgs(args, "copy", 0, 0));
+  GITOPS_RETURN_IF_ERROR(rt.Tick(self.Size()));
+  DictData d;
+  d.items.reserve(self.Size());
+  for (size_t i = 0; i < self.Size(); ++i) d.items.emplace_back(self.KeyAt(i), self.ValueAt(i));
+  return Value::Dict(std::move(d));
+}
+
 constexpr MethodRow kDictMethods[] = {
+    {"copy", DictCopy},
     {"get", DictGet},
     {"items", DictItems},
     {"keys", DictKeys},
@@ -476,8 +486,14 @@ Result<Value> ListRemove(Runtime&, const Value& self, CallArgs& args) {
   return Unexpected(TypeError("list.remove(x): x not in list"));
 }
 
+Result<Value> ListCopy(Runtime& rt, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(RequireArgs(args, "copy", 0, 0));
+  GITOPS_RETURN_IF_ERROR(rt.Tick(self.Size()));
+  return Value::List(self.ToList());
+}
+
 constexpr MethodRow kListMethods[] = {
-    {"append", ListAppend}, {"count", ListCount}, {"extend", ListExtend},
+    {"append", ListAppend}, {"copy", ListCopy}, {"count", ListCount}, {"extend", ListExtend},
     {"index", ListIndex},   {"insert", ListInsert}, {"pop", ListPop},
     {"remove", ListRemove},
 };

@@ -214,6 +214,23 @@ TEST(MethodsTest, ItemsYieldsTuplesInInsertionOrder) {
   EXPECT_EQ(ToRepr(*got), "[('z', 1), ('a', 2)]");
 }
 
+TEST(MethodsTest, CopyReturnsAnIndependentContainer) {
+  FakeRuntime rt;
+  Json j = Json::parse(R"({"a": 1, "b": [2]})");
+  CallArgs none;
+  auto dict = CallMethod(rt, Value::FromJson(j), "copy", none);
+  ASSERT_TRUE(dict.ok());
+  EXPECT_EQ(ToRepr(*dict), "{'a': 1, 'b': [2]}");  // Python: {'a': 1, 'b': [2]}.copy()
+  Value list = Value::List({Value::Int(1)});
+  auto copy = CallMethod(rt, list, "copy", none);
+  ASSERT_TRUE(copy.ok());
+  CallArgs two;
+  two.positional.push_back(Value::Int(2));
+  ASSERT_TRUE(CallMethod(rt, *copy, "append", two).ok());
+  EXPECT_EQ(ToRepr(list), "[1]");
+  EXPECT_EQ(ToRepr(*copy), "[1, 2]");
+}
+
 TEST(MethodsTest, GroupbyResultsHaveGrouperAndList) {
   Value group = Value::Tuple({Value::StrView("NY"), Value::List({Value::Int(1)})});
   auto grouper = GetValueAttribute(group, "grouper");
