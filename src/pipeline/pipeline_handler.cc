@@ -1,0 +1,561 @@
+// PipelineHandler: one Run per batch plans every write on top of the index plus the batch's own
+// earlier writes, publishes the planned commits in one push, then ends each job.
+#include "pipeline/pipeline_handler.h"
+
+#include <exception>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "config/names.h"
+#include "pipeline/manifest_check.h"
+#include "pipeline/resource_files.h"
+#include "pipeline/template_context.h"
+
+namespace gitops::pipeline {
+
+namespace {
+
+using jobs::JobStatus;
+using jobs::Operation;
+
+// "namespace dev-ns for tenant t1 in cluster c1", for log lines and errors.
+std::string Describe(const index::ResourceKey& key) {
+  std::string out = key.resource_type + " " + key.name + " for tenant " + key.tenant_id;
+  if (!key.cluster_id.empty()) out += " in cluster " + key.cluster_id;
+  return out;
+}
+
+std::string KeyString(const index::ResourceKey& key) {
+  return key.resource_type + '\x1f' + key.tenant_id + '\x1f' + key.cluster_id + '\x1f' + key.name;
+}
+
+// A job being worked on: its state as loaded plus what this attempt adds.
+struct Progress {
+  size_t position = 0;  // in the batch
+  jobs::Job job;
+  std::vector<std::string> new_logs;
+  Json new_metadata = Json::object();
+
+  void Log(std::string line) {
+    job.logs.push_back(line);
+    new_logs.push_back(std::move(line));
+  }
+  void Meta(const std::string& key, Json value) {
+    job.metadata[key] = value;
+    new_metadata[key] = std::move(value);
+  }
+  index::ResourceKey Key() const {
+    return {job.resource_type, job.tenant_id, job.cluster_id, job.resource_name};
+  }
+};
+
+// A create/update/delete planned in this batch, waiting for the batch's push.
+struct PlannedWrite {
+  Progress progress;
+  bool is_delete = false;
+  index::ResourceRecord record;           // the resource after the job (for a delete: before)
+  std::optional<git::CommitSpec> commit;  // nullopt: a re-delivery whose commit already landed
+  std::string landed_commit;              // that commit's id
+};
+
+}  // namespace
+
+class PipelineHandler::Run {
+ public:
+  Run(PipelineHandler& handler, const jobs::Batch& batch)
+      : deps_(handler.deps_), options_(handler.options_), batch_(batch),
+        ended_(batch.job_ids.size(), false) {}
+
+  void Execute() {
+    type_ = deps_.types.Find(batch_.partition);
+    for (size_t i = 0; i < batch_.job_ids.size(); ++i) {
+      if (!Start(i)) break;
+    }
+    Flush();
+  }
+
+  // Jobs at the head of the batch that ended.
+  size_t LeadingEnded() const {
+    size_t n = 0;
+    while (n < ended_.size() && ended_[n]) ++n;
+    return n;
+  }
+
+ private:
+  // Loads job `i` and moves it on; false when the store failed (the rest is re-delivered).
+  bool Start(size_t i) {
+    const std::string& job_id = batch_.job_ids[i];
+    auto loaded = deps_.store.Get(job_id);
+    if (!loaded.ok()) {
+      if (loaded.error().code == ErrorCode::kNotFound) {
+        spdlog::warn("pipeline: job {} of partition {} is not in the store; skipped", job_id,
+                     batch_.partition);
+        ended_[i] = true;
+        return true;
+      }
+      spdlog::error("pipeline: cannot load job {}: {}", job_id, loaded.error().message);
+      return false;
+    }
+    Progress p;
+    p.position = i;
+    p.job = std::move(*loaded);
+    if (!p.job.metadata.is_object()) p.job.metadata = Json::object();
+    if (jobs::IsTerminal(p.job.status)) {
+      (void)deps_.pending.Release(job_id);
+      ended_[i] = true;
+      return true;
+    }
+    const bool redelivered = p.job.status == JobStatus::kInProgress;
+    if (redelivered) {
+      p.Log("Job resumed after an interrupted attempt");
+    } else {
+      Status started = deps_.store.Update(
+          job_id, jobs::JobChange().SetStatus(JobStatus::kInProgress).Log("Job started"));
+      if (!started.ok()) {
+        spdlog::error("pipeline: cannot start job {}: {}", job_id, started.error().message);
+        return false;
+      }
+      p.job.status = JobStatus::kInProgress;
+      p.job.logs.push_back("Job started");
+    }
+    if (!type_) {
+      Fail(std::move(p), "unknown resource type " + batch_.partition);
+      return true;
+    }
+    if (p.job.resource_type != type_->name) {
+      Fail(std::move(p), "job of resource type " + p.job.resource_type + " was queued under " +
+                             batch_.partition);
+      return true;
+    }
+    SendStage(p, "started", Json{{"operation", jobs::OperationName(p.job.operation)}});
+    switch (p.job.operation) {
+      case Operation::kCreate:
+      case Operation::kUpdate:
+      case Operation::kDelete:
+        PlanWrite(std::move(p), redelivered);
+        break;
+      case Operation::kRead:
+        Flush();
+        Read(std::move(p));
+        break;
+      case Operation::kList:
+        Flush();
+        List(std::move(p));
+        break;
+    }
+    return true;
+  }
+
+  // Why the job's identity cannot be used as paths ("" when it can).
+  std::string IdentityProblem(const jobs::Job& job) const {
+    auto check = [](const char* what, const std::string& value) -> std::string {
+      std::string problem = config::DnsLabelProblem(value);
+      return problem.empty() ? "" : std::string(what) + " \"" + value + "\" " + problem;
+    };
+    std::string problem = check("name", job.resource_name);
+    if (problem.empty()) problem = check("tenant_id", job.tenant_id);
+    if (problem.empty() && type_->cluster_aware) problem = check("cluster_id", job.cluster_id);
+    if (problem.empty() && !type_->cluster_aware && !job.cluster_id.empty()) {
+      problem = "resource type " + type_->name + " is not cluster-aware; cluster_id must be empty";
+    }
+    return problem;
+  }
+
+  // The resource as it will be once the batch's earlier writes apply; nullopt when absent.
+  Result<std::optional<index::ResourceRecord>> Lookup(const index::ResourceKey& key) const {
+    auto it = overlay_.find(KeyString(key));
+    if (it != overlay_.end()) return it->second;
+    auto record = deps_.index.Get(key);
+    if (record.ok()) return std::optional<index::ResourceRecord>(std::move(*record));
+    if (record.error().code == ErrorCode::kNotFound) {
+      return std::optional<index::ResourceRecord>();
+    }
+    return std::move(record).error();
+  }
+
+  Result<RepositorySet::Handle*> Repo() {
+    if (!repo_) {
+      auto handle = deps_.repositories.Acquire(*type_);
+      if (!handle.ok()) return std::move(handle).error();
+      repo_.emplace(std::move(*handle));
+    }
+    return &*repo_;
+  }
+
+  void PlanWrite(Progress p, bool redelivered) {
+    const jobs::Job& job = p.job;
+    if (std::string problem = IdentityProblem(job); !problem.empty()) {
+      Fail(std::move(p), problem);
+      return;
+    }
+    index::ResourceKey key = p.Key();
+    auto repo = Repo();
+    if (!repo.ok()) {
+      Fail(std::move(p), repo.error().message);
+      return;
+    }
+    if (redelivered && AdoptLandedCommit(p, key) == Adopted::kDone) return;
+
+    auto current = Lookup(key);
+    if (!current.ok()) {
+      Fail(std::move(p), "cannot read the resource index: " + current.error().message);
+      return;
+    }
+    PlannedWrite write;
+    const bool is_create = job.operation == Operation::kCreate;
+    const bool is_delete = job.operation == Operation::kDelete;
+    if (is_create && current->has_value()) {
+      Fail(std::move(p), Describe(key) + " already exists; nothing committed");
+      return;
+    }
+    if (!is_create && !current->has_value()) {
+      Fail(std::move(p), Describe(key) + " does not exist; nothing committed");
+      return;
+    }
+    git::CommitSpec commit;
+    commit.message = CommitMessage(is_delete, key, job.job_id);
+    commit.author_name = options_.author_name;
+    commit.author_email = options_.author_email;
+    if (is_delete) {
+      write.is_delete = true;
+      write.record = **current;
+      commit.changes.push_back({write.record.path, std::nullopt});
+      commit.changes.push_back({MetadataPath(key), std::nullopt});
+    } else {
+      index::ResourceRecord record;
+      record.resource_type = key.resource_type;
+      record.tenant_id = key.tenant_id;
+      record.cluster_id = key.cluster_id;
+      record.name = key.name;
+      if (is_create) {
+        record.flavor = job.flavor.empty() ? "custom" : job.flavor;
+        record.spec = job.spec.is_object() ? job.spec : Json::object();
+      } else {
+        const index::ResourceRecord& stored = **current;
+        record.flavor = job.flavor.empty() ? stored.flavor : job.flavor;
+        record.spec = stored.spec.is_object() ? stored.spec : Json::object();
+        if (job.spec.is_object()) {
+          for (const auto& [k, v] : job.spec.items()) record.spec[k] = v;
+        }
+      }
+      if (std::string problem = config::DnsLabelProblem(record.flavor); !problem.empty()) {
+        Fail(std::move(p), "flavor \"" + record.flavor + "\" " + problem);
+        return;
+      }
+      record.path = config::ExpandPathTemplate(*type_, key.tenant_id, key.cluster_id, key.name,
+                                               record.flavor);
+      auto rendered = Render(record);
+      if (!rendered.ok()) {
+        Fail(std::move(p), rendered.error().message);
+        return;
+      }
+      p.Log("Template rendered");
+      Status checked = CheckManifest(config::OutputFormat(*type_), record.path, *rendered);
+      if (!checked.ok()) {
+        Fail(std::move(p), checked.error().message + "; nothing committed");
+        return;
+      }
+      SendStage(p, "rendered", Json{{"manifest_path", record.path}});
+      commit.changes.push_back({record.path, std::move(*rendered)});
+      commit.changes.push_back({MetadataPath(key), MetadataFileContent(record)});
+      if (!is_create && (*current)->path != record.path) {
+        commit.changes.push_back({(*current)->path, std::nullopt});
+      }
+      write.record = std::move(record);
+    }
+    commit.time = deps_.clock.Now();
+    write.commit = std::move(commit);
+    overlay_[KeyString(key)] =
+        write.is_delete ? std::nullopt : std::optional<index::ResourceRecord>(write.record);
+    write.progress = std::move(p);
+    planned_.push_back(std::move(write));
+  }
+
+  enum class Adopted { kNotLanded, kDone };
+
+  // For a re-delivered job: when a commit with its Job-Id trailer is on the branch, plans the
+  // job as that commit (Git's metadata file is the resource's state). kDone when `p` was taken
+  // (planned so, or failed because that cannot be told); kNotLanded leaves `p` untouched.
+  Adopted AdoptLandedCommit(Progress& p, const index::ResourceKey& key) {
+    git::Repository& repo = repo_->repo();
+    if (!fetched_) {
+      Status fetched = repo.Fetch();
+      if (!fetched.ok()) {
+        Fail(std::move(p), "cannot tell whether this job's commit already landed: " +
+                                fetched.error().message);
+        return Adopted::kDone;
+      }
+      fetched_ = true;
+      repo_->set_cache_is_current(true);
+    }
+    auto found = repo.FindCommitWithTrailer("Job-Id", p.job.job_id, options_.trailer_search_depth);
+    if (!found.ok()) {
+      Fail(std::move(p), "cannot tell whether this job's commit already landed: " +
+                              found.error().message);
+      return Adopted::kDone;
+    }
+    if (!found->has_value()) return Adopted::kNotLanded;
+    PlannedWrite write;
+    write.landed_commit = **found;
+    auto content = repo.ReadFile(MetadataPath(key));
+    if (content.ok()) {
+      auto record = ParseMetadataFile(MetadataPath(key), *content);
+      if (!record.ok()) {
+        Fail(std::move(p), record.error().message);
+        return Adopted::kDone;
+      }
+      write.record = std::move(*record);
+    } else if (content.error().code == ErrorCode::kNotFound) {
+      write.is_delete = true;
+      auto previous = Lookup(key);
+      if (previous.ok() && previous->has_value()) write.record = **previous;
+    } else {
+      Fail(std::move(p), content.error().message);
+      return Adopted::kDone;
+    }
+    p.Log("Commit " + write.landed_commit + " of this job is already on the branch; " +
+          "not committing again");
+    overlay_[KeyString(key)] =
+        write.is_delete ? std::nullopt : std::optional<index::ResourceRecord>(write.record);
+    write.progress = std::move(p);
+    planned_.push_back(std::move(write));
+    return Adopted::kDone;
+  }
+
+  Result<std::string> Render(const index::ResourceRecord& record) {
+    std::string name = config::TemplateFileName(*type_, record.flavor);
+    auto compiled = deps_.templates.Get(name, type_->strict_undefined);
+    if (!compiled.ok()) {
+      return Unexpected(compiled.error().code,
+                        "template " + name + " cannot be used: " + compiled.error().message);
+    }
+    Json context = BuildTemplateContext(record.name, record.tenant_id, record.cluster_id,
+                                        record.flavor, record.spec);
+    auto rendered = compiled->tmpl->Render(context);
+    if (!rendered.ok()) {
+      return Unexpected(rendered.error().code,
+                        "rendering template " + name + " failed: " + rendered.error().message);
+    }
+    return rendered;
+  }
+
+  // Publishes the planned commits in one push, then ends every planned job.
+  void Flush() {
+    if (planned_.empty()) return;
+    std::vector<git::CommitSpec> commits;
+    for (const PlannedWrite& w : planned_) {
+      if (w.commit) commits.push_back(*w.commit);
+    }
+    std::vector<std::string> ids;
+    std::optional<std::string> push_error;
+    if (!commits.empty()) {
+      git::PublishOptions publish;
+      publish.cache_is_current = repo_->cache_is_current();
+      publish.max_attempts = options_.publish_max_attempts;
+      auto published = repo_->repo().Publish(commits, publish);
+      if (published.ok()) {
+        ids = std::move(published->commit_ids);
+        repo_->set_cache_is_current(true);
+      } else {
+        repo_->set_cache_is_current(false);
+        push_error = published.error().message;
+      }
+    }
+    const std::string repository = repo_->repo().display_url();
+    size_t next_id = 0;
+    for (PlannedWrite& w : planned_) {
+      if (w.commit && push_error) {
+        Fail(std::move(w.progress), "publishing to " + repository + " failed: " + *push_error +
+                                        "; nothing of this job was committed");
+        continue;
+      }
+      std::string commit_id = w.commit ? ids.at(next_id++) : w.landed_commit;
+      Finish(std::move(w), commit_id, repository);
+    }
+    planned_.clear();
+    overlay_.clear();  // the index now holds every write that landed
+  }
+
+  // Ends a write whose commit is on the remote branch.
+  void Finish(PlannedWrite w, const std::string& commit_id, const std::string& repository) {
+    Progress& p = w.progress;
+    index::ResourceKey key = p.Key();
+    p.Log(w.is_delete ? "Manifest deletion committed to Git" : "Manifest committed to Git");
+    p.Log("Pushed");
+    p.Meta("git_commit", commit_id);
+    if (!w.record.path.empty()) p.Meta("manifest_path", w.record.path);
+    p.Meta("repository", repository);
+    SendStage(p, "committed",
+              Json{{"git_commit", commit_id}, {"manifest_path", w.record.path},
+                   {"repository", repository}});
+    Status indexed;
+    if (w.is_delete) {
+      indexed = deps_.index.Remove(key);
+      if (!indexed.ok() && indexed.error().code == ErrorCode::kNotFound) indexed = OkStatus();
+    } else {
+      w.record.git_commit = commit_id;
+      w.record.repository = repository;
+      w.record.updated_at = deps_.clock.Now();
+      indexed = deps_.index.Upsert(w.record);
+    }
+    if (!indexed.ok()) {
+      // Git holds the change; the index is rebuilt from Git at the next start.
+      spdlog::error("pipeline: index update for job {} failed: {}", p.job.job_id,
+                    indexed.error().message);
+      p.Log("Resource index update failed (Git holds the change): " + indexed.error().message);
+    }
+    End(std::move(p), JobStatus::kCompleted, std::nullopt, std::nullopt);
+  }
+
+  void Read(Progress p) {
+    if (std::string problem = IdentityProblem(p.job); !problem.empty()) {
+      Fail(std::move(p), problem);
+      return;
+    }
+    index::ResourceKey key = p.Key();
+    auto record = deps_.index.Get(key);
+    if (!record.ok()) {
+      Fail(std::move(p), record.error().code == ErrorCode::kNotFound
+                             ? Describe(key) + " does not exist"
+                             : "cannot read the resource index: " + record.error().message);
+      return;
+    }
+    auto repo = Repo();
+    if (!repo.ok()) {
+      Fail(std::move(p), repo.error().message);
+      return;
+    }
+    auto manifest = (*repo)->repo().ReadFile(record->path);
+    if (!manifest.ok()) {
+      Fail(std::move(p), "cannot read " + record->path + " from Git: " + manifest.error().message);
+      return;
+    }
+    Json result = Json::object();
+    result["name"] = record->name;
+    result["path"] = record->path;
+    result["manifest"] = std::move(*manifest);
+    result["git_commit"] = record->git_commit;
+    result["flavor"] = record->flavor;
+    result["spec"] = record->spec;
+    p.Log("Manifest read from Git");
+    End(std::move(p), JobStatus::kCompleted, std::move(result), std::nullopt);
+  }
+
+  void List(Progress p) {
+    std::optional<std::string> tenant;
+    if (!p.job.tenant_id.empty()) tenant = p.job.tenant_id;
+    std::optional<std::string> cluster;
+    if (!p.job.cluster_id.empty()) cluster = p.job.cluster_id;
+    auto records = deps_.index.List(type_->name, tenant, cluster);
+    if (!records.ok()) {
+      Fail(std::move(p), "cannot read the resource index: " + records.error().message);
+      return;
+    }
+    Json items = Json::array();
+    for (const index::ResourceRecord& record : *records) items.push_back(RecordToJson(record));
+    p.Log("Listed " + std::to_string(items.size()) + " resources");
+    End(std::move(p), JobStatus::kCompleted, Json{{"items", std::move(items)}}, std::nullopt);
+  }
+
+  void Fail(Progress p, const std::string& message) {
+    spdlog::info("pipeline: job {} failed: {}", p.job.job_id, message);
+    p.Log("Job failed: " + message);
+    End(std::move(p), JobStatus::kFailed, std::nullopt, message);
+  }
+
+  // Notifies (single mode: now; staged: the final stage), stores the outcome, releases the
+  // job's reservation, and marks the job ended when the store took it.
+  void End(Progress p, JobStatus status, std::optional<Json> result,
+           std::optional<std::string> error) {
+    const bool is_write = p.job.operation == Operation::kCreate ||
+                          p.job.operation == Operation::kUpdate ||
+                          p.job.operation == Operation::kDelete;
+    if (is_write && type_) {
+      if (!type_->webhook.enabled) {
+        p.Meta("webhook_status", "disabled");
+      } else if (type_->webhook.mode == config::WebhookMode::kSingle) {
+        WebhookSubject subject = Subject(p);
+        Json payload = SingleWebhookPayload(subject, jobs::JobStatusName(status),
+                                            deps_.clock.Now(), p.job.logs, p.job.metadata);
+        RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
+      } else {
+        Json data = Json{{"status", jobs::JobStatusName(status)}};
+        if (error) data["error"] = *error;
+        SendStage(p, status == JobStatus::kCompleted ? "completed" : "failed", data);
+      }
+    }
+    jobs::JobChange change;
+    change.SetStatus(status);
+    change.append_logs = std::move(p.new_logs);
+    change.metadata = std::move(p.new_metadata);
+    change.result = std::move(result);
+    change.error = std::move(error);
+    Status stored = deps_.store.Update(p.job.job_id, change);
+    if (!stored.ok()) {
+      // Left in_progress: re-delivered later, when its Job-Id trailer keeps it from committing
+      // twice.
+      spdlog::error("pipeline: cannot record the end of job {}: {}", p.job.job_id,
+                    stored.error().message);
+      return;
+    }
+    (void)deps_.pending.Release(p.job.job_id);
+    if (p.position < ended_.size()) ended_[p.position] = true;
+  }
+
+  WebhookSubject Subject(const Progress& p) const {
+    return {p.job.job_id, p.job.tenant_id, p.job.resource_type, p.job.resource_name};
+  }
+
+  void SendStage(Progress& p, std::string_view stage, const Json& data) {
+    if (!type_ || !type_->webhook.enabled || type_->webhook.mode != config::WebhookMode::kStaged) {
+      return;
+    }
+    const Operation op = p.job.operation;
+    if (op == Operation::kRead || op == Operation::kList) return;
+    Json payload = StagedWebhookPayload(Subject(p), stage, deps_.clock.Now(), data);
+    RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
+  }
+
+  void RecordWebhook(Progress& p, Result<std::string> sent) {
+    if (sent.ok()) {
+      p.Meta("webhook_status", *sent);
+      p.Log(*sent == "sent" ? std::string("Webhook notification sent")
+                            : "Webhook notification sent (" + *sent + ")");
+    } else {
+      p.Meta("webhook_status", "error");
+      p.Log("Webhook notification failed: " + sent.error().message);
+    }
+  }
+
+  const PipelineDeps& deps_;
+  const PipelineOptions& options_;
+  const jobs::Batch& batch_;
+  types::TypePtr type_;
+  std::vector<bool> ended_;
+  std::optional<RepositorySet::Handle> repo_;
+  bool fetched_ = false;
+  std::vector<PlannedWrite> planned_;
+  std::map<std::string, std::optional<index::ResourceRecord>> overlay_;
+};
+
+PipelineHandler::PipelineHandler(PipelineDeps deps, PipelineOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+size_t PipelineHandler::Handle(const jobs::Batch& batch) {
+  Run run(*this, batch);
+  try {
+    run.Execute();
+  } catch (const std::exception& e) {
+    spdlog::error("pipeline: batch of partition {} stopped: {}", batch.partition, e.what());
+  } catch (...) {
+    spdlog::error("pipeline: batch of partition {} stopped by an unknown exception",
+                  batch.partition);
+  }
+  return run.LeadingEnded();
+}
+
+}  // namespace gitops::pipeline

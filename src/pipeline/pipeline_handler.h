@@ -1,0 +1,64 @@
+// PipelineHandler: the job handler of the service. For a batch of jobs of one resource type it
+// renders, checks, commits (one commit per job), pushes once, updates the index and the job
+// store, and notifies webhooks; reads and lists are answered from the index (and Git).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/clock.h"
+#include "index/pending_ops.h"
+#include "index/resource_index.h"
+#include "jobs/job_store.h"
+#include "jobs/worker_pool.h"
+#include "pipeline/repository_set.h"
+#include "pipeline/template_source.h"
+#include "pipeline/webhook.h"
+#include "types/type_registry.h"
+
+namespace gitops::pipeline {
+
+struct PipelineOptions {
+  std::string author_name = "gitops-api";  // GIT_AUTHOR_NAME
+  std::string author_email = "gitops-api@localhost";  // GIT_AUTHOR_EMAIL
+  int publish_max_attempts = 5;  // push attempts per batch when the remote keeps moving
+  // How far back a re-delivered job looks for its own "Job-Id:" trailer.
+  int trailer_search_depth = 1000;
+};
+
+// Everything the handler works with; each must outlive it.
+struct PipelineDeps {
+  jobs::JobStore& store;
+  index::ResourceIndex& index;
+  index::PendingOps& pending;
+  const types::TypeRegistry& types;
+  const TemplateSource& templates;
+  RepositorySet& repositories;
+  WebhookSender& webhooks;
+  const Clock& clock;
+};
+
+class PipelineHandler final : public jobs::BatchHandler {
+ public:
+  PipelineHandler(PipelineDeps deps, PipelineOptions options = {});
+
+  // Applies the jobs of `batch` (all of resource type batch.partition) in order:
+  //  - create/update/delete: re-checked against the index and the batch's earlier jobs,
+  //    rendered, checked (YAML parse), one commit each; one push for the batch (and before any
+  //    read/list of the batch, so those see the earlier writes); then per job: index updated,
+  //    webhook, status completed, reservation released. A failed check fails only that job;
+  //    a failed push fails every job that was to be pushed (nothing of theirs was committed).
+  //  - read: result {name, path, manifest, git_commit, flavor, spec}; list: result {items}.
+  //  - a job found in_progress (a re-delivery) is not committed again when a commit with its
+  //    Job-Id trailer is already on the branch; terminal jobs are skipped.
+  // Returns how many leading jobs of the batch ended (completed or failed in the store).
+  // Thread-safe for distinct partitions; never throws.
+  size_t Handle(const jobs::Batch& batch) override;
+
+ private:
+  class Run;
+  PipelineDeps deps_;
+  PipelineOptions options_;
+};
+
+}  // namespace gitops::pipeline

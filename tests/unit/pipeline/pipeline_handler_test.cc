@@ -1,0 +1,431 @@
+// Tests of PipelineHandler against real local bare repositories, inspected with the git CLI.
+#include "pipeline/pipeline_handler.h"
+
+#include <gtest/gtest.h>
+
+#include "git/repository.h"
+#include "pipeline_fixture.h"
+
+namespace gitops::pipeline::testing {
+namespace {
+
+using git::testing::Git;
+using jobs::JobStatus;
+using jobs::Operation;
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool HasLog(const jobs::Job& job, const std::string& needle) {
+  for (const std::string& line : job.logs) {
+    if (Contains(line, needle)) return true;
+  }
+  return false;
+}
+
+using PipelineHandlerTest = PipelineTest;
+
+TEST_F(PipelineHandlerTest, CreateCommitsTheRenderedManifest) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small",
+                         Json{{"team", "blue"}}, "cluster-a");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  std::string manifest =
+      GitIn("namespace", {"show", "main:tenants/tenant1/cluster-a/namespace/dev-ns/manifest.yaml"});
+  EXPECT_EQ(manifest,
+            "kind: Namespace\n"
+            "name: dev-ns\n"
+            "tenant: tenant1\n"
+            "cluster: cluster-a\n"
+            "flavor: small\n"
+            "team: blue\n"
+            "labels:\n"
+            "  tenant.io/id: \"tenant1\"\n"
+            "  managed-by: \"gitops-api\"\n"
+            "  flavor: \"small\"\n"
+            "  cluster.io/id: \"cluster-a\"");
+  EXPECT_EQ(GitIn("namespace", {"fsck", "--strict"}), "");
+}
+
+TEST_F(PipelineHandlerTest, CreateCommitMessageTrailersAndAuthor) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json::object(),
+                         "cluster-a");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%B", "main"}),
+            "Deploy namespace dev-ns for tenant tenant1 in cluster cluster-a\n\nJob-Id: " +
+                job.job_id + "\nTenant-Id: tenant1");
+  EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%an <%ae>", "main"}),
+            "GitOps Bot <bot@example.com>");
+  EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%at", "main"}), "1800000000");
+  EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%(trailers:key=Job-Id,valueonly)", "main"}),
+            job.job_id);
+}
+
+TEST_F(PipelineHandlerTest, CreateWritesTheMetadataFile) {
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "small", Json{{"cpu", 2}});
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(GitIn("vm", {"ls-tree", "-r", "--name-only", "main"}),
+            ".gitops-api/resources/vm/tenant1/_/vm1.json\ntenants/tenant1/small/vm1/manifest.yaml");
+  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  EXPECT_EQ(meta, Json::parse(R"({"name": "vm1", "tenant_id": "tenant1", "cluster_id": null,
+      "flavor": "small", "spec": {"cpu": 2}, "path": "tenants/tenant1/small/vm1/manifest.yaml",
+      "resource_type": "vm"})"));
+}
+
+TEST_F(PipelineHandlerTest, CompletedJobHasLogsAndMetadata) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json::object(), "c1");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(job.logs, (std::vector<std::string>{"Job started", "Template rendered",
+                                                "Manifest committed to Git", "Pushed"}));
+  EXPECT_EQ(job.metadata["git_commit"], GitIn("namespace", {"rev-parse", "main"}));
+  EXPECT_EQ(job.metadata["manifest_path"], "tenants/tenant1/c1/namespace/dev-ns/manifest.yaml");
+  EXPECT_EQ(job.metadata["repository"], Remote("namespace"));
+  EXPECT_EQ(job.metadata["webhook_status"], "disabled");
+  EXPECT_FALSE(job.error.has_value());
+}
+
+TEST_F(PipelineHandlerTest, CreateUpdatesIndexAndReleasesReservation) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small",
+                         Json{{"team", "blue"}}, "c1");
+  ASSERT_EQ(job.status, JobStatus::kCompleted);
+  auto record = index_->Get({"namespace", "tenant1", "c1", "dev-ns"});
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->flavor, "small");
+  EXPECT_EQ(record->spec, Json({{"team", "blue"}}));
+  EXPECT_EQ(record->git_commit, job.metadata["git_commit"]);
+  EXPECT_EQ(record->path, "tenants/tenant1/c1/namespace/dev-ns/manifest.yaml");
+  EXPECT_EQ(index_->pending(), 0u);
+}
+
+TEST_F(PipelineHandlerTest, CreateWithoutFlavorUsesCustom) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "", Json::object(), "c1");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(GitIn("namespace", {"show", "main:tenants/tenant1/c1/namespace/dev-ns/manifest.yaml"}),
+            "kind: Namespace\nname: dev-ns");
+}
+
+TEST_F(PipelineHandlerTest, UpdateMergesSpecAtTopLevelAndKeepsFlavor) {
+  RunOne("vm", Operation::kCreate, "vm1", "large",
+         Json::parse(R"({"cpu": 2, "disk": {"size": 10}, "os": "rhel"})"));
+  jobs::Job job = RunOne("vm", Operation::kUpdate, "vm1", "",
+                         Json::parse(R"({"disk": {"type": "ssd"}, "cpu": 4})"));
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  EXPECT_EQ(meta["spec"], Json::parse(R"({"cpu": 4, "disk": {"type": "ssd"}, "os": "rhel"})"));
+  EXPECT_EQ(meta["flavor"], "large");
+  EXPECT_EQ(index_->Get({"vm", "tenant1", "", "vm1"})->spec, meta["spec"]);
+  EXPECT_EQ(GitIn("vm", {"log", "-1", "--format=%s", "main"}), "Deploy vm vm1 for tenant tenant1");
+}
+
+TEST_F(PipelineHandlerTest, UpdateChangingFlavorMovesTheManifest) {
+  RunOne("vm", Operation::kCreate, "vm1", "small");
+  jobs::Job job = RunOne("vm", Operation::kUpdate, "vm1", "large");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(GitIn("vm", {"ls-tree", "-r", "--name-only", "main"}),
+            ".gitops-api/resources/vm/tenant1/_/vm1.json\ntenants/tenant1/large/vm1/manifest.yaml");
+  EXPECT_EQ(job.metadata["manifest_path"], "tenants/tenant1/large/vm1/manifest.yaml");
+}
+
+TEST_F(PipelineHandlerTest, DeleteRemovesFilesAndEmptyDirectories) {
+  RunOne("namespace", Operation::kCreate, "keep", "custom", Json::object(), "c1", "tenant2");
+  RunOne("namespace", Operation::kCreate, "gone", "custom", Json::object(), "c1");
+  jobs::Job job = RunOne("namespace", Operation::kDelete, "gone", "", Json::object(), "c1");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(GitIn("namespace", {"ls-tree", "-r", "-t", "--name-only", "main"}),
+            ".gitops-api\n.gitops-api/resources\n.gitops-api/resources/namespace\n"
+            ".gitops-api/resources/namespace/tenant2\n.gitops-api/resources/namespace/tenant2/c1\n"
+            ".gitops-api/resources/namespace/tenant2/c1/keep.json\ntenants\ntenants/tenant2\n"
+            "tenants/tenant2/c1\ntenants/tenant2/c1/namespace\ntenants/tenant2/c1/namespace/keep\n"
+            "tenants/tenant2/c1/namespace/keep/manifest.yaml");
+  EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%s", "main"}),
+            "Delete namespace gone for tenant tenant1 in cluster c1");
+  EXPECT_FALSE(index_->Get({"namespace", "tenant1", "c1", "gone"}).ok());
+  EXPECT_EQ(GitIn("namespace", {"fsck", "--strict"}), "");
+}
+
+TEST_F(PipelineHandlerTest, InvalidYamlFailsTheJobAndCommitsNothing) {
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "broken", Json::object(), "c1");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  ASSERT_TRUE(job.error.has_value());
+  EXPECT_TRUE(Contains(*job.error, "is not valid YAML: line 2")) << *job.error;
+  EXPECT_TRUE(HasLog(job, "Job failed: rendered manifest")) << job.logs.back();
+  EXPECT_FALSE(BranchExists("namespace"));
+  EXPECT_FALSE(index_->Get({"namespace", "tenant1", "c1", "dev-ns"}).ok());
+  EXPECT_EQ(index_->pending(), 0u);
+}
+
+TEST_F(PipelineHandlerTest, FailedJobDoesNotStopTheRestOfTheBatch) {
+  std::vector<std::string> ids = {
+      Submit("namespace", Operation::kCreate, "a", "broken", Json::object(), "c1"),
+      Submit("namespace", Operation::kCreate, "b", "custom", Json::object(), "c1")};
+  EXPECT_EQ(HandleBatch("namespace", ids), 2u);
+  EXPECT_EQ(GetJob(ids[0]).status, JobStatus::kFailed);
+  EXPECT_EQ(GetJob(ids[1]).status, JobStatus::kCompleted);
+  EXPECT_EQ(CommitCount("namespace"), 1);
+}
+
+TEST_F(PipelineHandlerTest, StrictUndefinedIsPerType) {
+  jobs::Job lenient =
+      RunOne("namespace", Operation::kCreate, "a", "strict", Json::object(), "c1");
+  EXPECT_EQ(lenient.status, JobStatus::kCompleted) << lenient.error.value_or("");
+  jobs::Job strict = RunOne("strictns", Operation::kCreate, "a", "strict", Json::object(), "c1");
+  ASSERT_EQ(strict.status, JobStatus::kFailed);
+  EXPECT_TRUE(Contains(*strict.error, "missing_value")) << *strict.error;
+  EXPECT_FALSE(BranchExists("strictns"));
+}
+
+TEST_F(PipelineHandlerTest, MissingTemplateFailsTheJob) {
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "medium");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_TRUE(Contains(*job.error, "vm/medium.yaml.j2")) << *job.error;
+}
+
+TEST_F(PipelineHandlerTest, SecondCreateOfTheSameResourceInABatchFails) {
+  std::vector<std::string> ids = {
+      Submit("namespace", Operation::kCreate, "dup", "custom", Json::object(), "c1"),
+      Submit("namespace", Operation::kCreate, "dup", "custom", Json::object(), "c1")};
+  EXPECT_EQ(HandleBatch("namespace", ids), 2u);
+  EXPECT_EQ(GetJob(ids[0]).status, JobStatus::kCompleted);
+  jobs::Job second = GetJob(ids[1]);
+  ASSERT_EQ(second.status, JobStatus::kFailed);
+  EXPECT_EQ(*second.error, "namespace dup for tenant tenant1 in cluster c1 already exists; "
+                           "nothing committed");
+  EXPECT_EQ(CommitCount("namespace"), 1);
+}
+
+TEST_F(PipelineHandlerTest, CreateOfAnIndexedResourceFails) {
+  RunOne("vm", Operation::kCreate, "vm1", "small");
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "small");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_TRUE(Contains(*job.error, "already exists")) << *job.error;
+  EXPECT_EQ(CommitCount("vm"), 1);
+}
+
+TEST_F(PipelineHandlerTest, UpdateAndDeleteOfAMissingResourceFail) {
+  jobs::Job update = RunOne("vm", Operation::kUpdate, "ghost", "small");
+  jobs::Job del = RunOne("vm", Operation::kDelete, "ghost");
+  EXPECT_EQ(update.status, JobStatus::kFailed);
+  EXPECT_EQ(*del.error, "vm ghost for tenant tenant1 does not exist; nothing committed");
+  EXPECT_FALSE(BranchExists("vm"));
+}
+
+TEST_F(PipelineHandlerTest, CreateUpdateDeleteInOneBatchApplyInOrder) {
+  std::vector<std::string> ids = {
+      Submit("vm", Operation::kCreate, "vm1", "small", Json{{"cpu", 1}}),
+      Submit("vm", Operation::kUpdate, "vm1", "", Json{{"mem", 2}}),
+      Submit("vm", Operation::kDelete, "vm1"),
+      Submit("vm", Operation::kCreate, "vm1", "large")};
+  EXPECT_EQ(HandleBatch("vm", ids), 4u);
+  for (const std::string& id : ids) {
+    EXPECT_EQ(GetJob(id).status, JobStatus::kCompleted) << GetJob(id).error.value_or("");
+  }
+  EXPECT_EQ(CommitCount("vm"), 4);
+  EXPECT_EQ(GitIn("vm", {"ls-tree", "-r", "--name-only", "main"}),
+            ".gitops-api/resources/vm/tenant1/_/vm1.json\ntenants/tenant1/large/vm1/manifest.yaml");
+  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  EXPECT_EQ(meta["spec"], Json::object());
+  EXPECT_EQ(GetJob(ids[1]).metadata["git_commit"], GitIn("vm", {"rev-parse", "main~2"}));
+}
+
+TEST_F(PipelineHandlerTest, BatchOfNJobsIsNCommitsAndOnePush) {
+  ASSERT_TRUE(git::CreateBareRepository(Remote("namespace"), "main").ok());
+  GitIn("namespace", {"config", "core.logAllRefUpdates", "always"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back(Submit("namespace", Operation::kCreate, "ns" + std::to_string(i), "custom",
+                         Json::object(), "c1"));
+  }
+  EXPECT_EQ(HandleBatch("namespace", ids), 10u);
+  EXPECT_EQ(CommitCount("namespace"), 10);
+  // The remote's reflog has one entry per ref update, i.e. per push.
+  EXPECT_EQ(GitIn("namespace", {"reflog", "show", "--format=%H", "refs/heads/main"}),
+            GitIn("namespace", {"rev-parse", "main"}));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(GetJob(ids[i]).metadata["git_commit"],
+              GitIn("namespace", {"rev-parse", "main~" + std::to_string(9 - i)}));
+  }
+  EXPECT_EQ(GitIn("namespace", {"fsck", "--strict"}), "");
+}
+
+TEST_F(PipelineHandlerTest, ReadReturnsTheManifestFromGit) {
+  jobs::Job created = RunOne("vm", Operation::kCreate, "vm1", "small", Json{{"cpu", 2}});
+  jobs::Job read = RunOne("vm", Operation::kRead, "vm1");
+  ASSERT_EQ(read.status, JobStatus::kCompleted) << read.error.value_or("");
+  EXPECT_EQ(read.result, Json::parse(R"({"name": "vm1",
+      "path": "tenants/tenant1/small/vm1/manifest.yaml",
+      "manifest": "kind: VM\nname: vm1\nsize: small", "git_commit": ")" +
+                                     created.metadata["git_commit"].get<std::string>() +
+                                     R"(", "flavor": "small", "spec": {"cpu": 2}})"));
+  EXPECT_EQ(CommitCount("vm"), 1);
+}
+
+TEST_F(PipelineHandlerTest, ReadOfAMissingResourceFails) {
+  jobs::Job read = RunOne("vm", Operation::kRead, "ghost");
+  ASSERT_EQ(read.status, JobStatus::kFailed);
+  EXPECT_EQ(*read.error, "vm ghost for tenant tenant1 does not exist");
+}
+
+TEST_F(PipelineHandlerTest, ReadSeesACreateEarlierInTheSameBatch) {
+  std::vector<std::string> ids = {Submit("vm", Operation::kCreate, "vm1", "small"),
+                                  Submit("vm", Operation::kRead, "vm1"),
+                                  Submit("vm", Operation::kCreate, "vm2", "small")};
+  EXPECT_EQ(HandleBatch("vm", ids), 3u);
+  jobs::Job read = GetJob(ids[1]);
+  ASSERT_EQ(read.status, JobStatus::kCompleted) << read.error.value_or("");
+  EXPECT_EQ(read.result["git_commit"], GetJob(ids[0]).metadata["git_commit"]);
+  EXPECT_EQ(GetJob(ids[2]).status, JobStatus::kCompleted);
+}
+
+TEST_F(PipelineHandlerTest, ListReturnsTheTenantsResourcesNarrowedByCluster) {
+  RunOne("namespace", Operation::kCreate, "a", "custom", Json::object(), "c1");
+  RunOne("namespace", Operation::kCreate, "b", "custom", Json::object(), "c2");
+  RunOne("namespace", Operation::kCreate, "c", "custom", Json::object(), "c1", "tenant2");
+  jobs::Job all = RunOne("namespace", Operation::kList, "");
+  ASSERT_EQ(all.status, JobStatus::kCompleted) << all.error.value_or("");
+  ASSERT_EQ(all.result["items"].size(), 2u);
+  EXPECT_EQ(all.result["items"][0]["name"], "a");
+  EXPECT_EQ(all.result["items"][1]["name"], "b");
+  EXPECT_EQ(all.result["items"][0]["path"], "tenants/tenant1/c1/namespace/a/manifest.yaml");
+  EXPECT_EQ(all.result["items"][0]["flavor"], "custom");
+  jobs::Job narrowed = RunOne("namespace", Operation::kList, "", "", Json::object(), "c2");
+  ASSERT_EQ(narrowed.result["items"].size(), 1u);
+  EXPECT_EQ(narrowed.result["items"][0]["name"], "b");
+  EXPECT_EQ(narrowed.result["items"][0]["cluster_id"], "c2");
+}
+
+TEST_F(PipelineHandlerTest, SingleWebhookCarriesTheFinalJob) {
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "small");
+  ASSERT_EQ(job.status, JobStatus::kCompleted);
+  std::vector<Json> payloads = webhooks_.payloads();
+  ASSERT_EQ(payloads.size(), 1u);
+  EXPECT_EQ(webhooks_.urls()[0], "https://hooks.example.com/vm");
+  const Json& p = payloads[0];
+  EXPECT_EQ(p["job_id"], job.job_id);
+  EXPECT_EQ(p["status"], "completed");
+  EXPECT_EQ(p["tenant_id"], "tenant1");
+  EXPECT_EQ(p["resource_type"], "vm");
+  EXPECT_EQ(p["resource_name"], "vm1");
+  EXPECT_EQ(p["timestamp"], "2027-01-15T08:00:00.000000Z");
+  EXPECT_EQ(p["logs"], Json::array({"Job started", "Template rendered",
+                                    "Manifest committed to Git", "Pushed"}));
+  EXPECT_EQ(p["metadata"]["git_commit"], job.metadata["git_commit"]);
+  EXPECT_EQ(job.metadata["webhook_status"], "simulated");
+  EXPECT_EQ(job.logs.back(), "Webhook notification sent (simulated)");
+}
+
+TEST_F(PipelineHandlerTest, SingleWebhookIsSentForAFailedJob) {
+  jobs::Job job = RunOne("vm", Operation::kDelete, "ghost");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  ASSERT_EQ(webhooks_.payloads().size(), 1u);
+  EXPECT_EQ(webhooks_.payloads()[0]["status"], "failed");
+}
+
+TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
+  jobs::Job job = RunOne("staged", Operation::kCreate, "s1", "small");
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  std::vector<std::string> stages;
+  for (const Json& p : webhooks_.payloads()) {
+    stages.push_back(p["stage"]);
+    EXPECT_EQ(p["job_id"], job.job_id);
+  }
+  EXPECT_EQ(stages, (std::vector<std::string>{"started", "rendered", "committed", "completed"}));
+  EXPECT_EQ(webhooks_.payloads()[2]["stage_data"]["git_commit"], job.metadata["git_commit"]);
+  EXPECT_EQ(job.metadata["webhook_status"], "simulated");
+}
+
+TEST_F(PipelineHandlerTest, ReadsAndListsSendNoWebhook) {
+  RunOne("vm", Operation::kCreate, "vm1", "small");
+  RunOne("vm", Operation::kRead, "vm1");
+  RunOne("vm", Operation::kList, "");
+  EXPECT_EQ(webhooks_.payloads().size(), 1u);
+}
+
+TEST_F(PipelineHandlerTest, RedeliveredJobWhoseCommitLandedIsNotCommittedAgain) {
+  std::string id = Submit("vm", Operation::kCreate, "vm1", "small", Json{{"cpu", 1}});
+  ASSERT_EQ(HandleBatch("vm", {id}), 1u);
+  std::string landed = GitIn("vm", {"rev-parse", "main"});
+  // A crash after the push, before the job was recorded: the job is in_progress again in a
+  // fresh store, and the restarted service's index does not know the resource.
+  jobs::Job job = GetJob(id);
+  store_ = std::make_unique<jobs::MemoryJobStore>(clock_);
+  Restart();
+  job.status = JobStatus::kSubmitted;
+  job.logs.clear();
+  job.metadata = Json::object();
+  ASSERT_TRUE(store_->Create(job).ok());
+  ASSERT_TRUE(store_->Update(id, jobs::JobChange().SetStatus(JobStatus::kInProgress)).ok());
+
+  EXPECT_EQ(HandleBatch("vm", {id}), 1u);
+  jobs::Job redone = GetJob(id);
+  ASSERT_EQ(redone.status, JobStatus::kCompleted) << redone.error.value_or("");
+  EXPECT_EQ(CommitCount("vm"), 1);
+  EXPECT_EQ(redone.metadata["git_commit"], landed);
+  EXPECT_TRUE(HasLog(redone, "already on the branch"));
+  auto record = index_->Get({"vm", "tenant1", "", "vm1"});
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->spec, Json({{"cpu", 1}}));
+}
+
+TEST_F(PipelineHandlerTest, RedeliveredJobWithoutACommitIsCommitted) {
+  std::string id = Submit("vm", Operation::kCreate, "vm1", "small");
+  ASSERT_TRUE(store_->Update(id, jobs::JobChange().SetStatus(JobStatus::kInProgress)).ok());
+  EXPECT_EQ(HandleBatch("vm", {id}), 1u);
+  jobs::Job job = GetJob(id);
+  ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
+  EXPECT_EQ(CommitCount("vm"), 1);
+  EXPECT_TRUE(HasLog(job, "Job resumed"));
+}
+
+TEST_F(PipelineHandlerTest, TerminalJobsAreSkippedAndCounted) {
+  jobs::Job done = RunOne("vm", Operation::kCreate, "vm1", "small");
+  ASSERT_EQ(done.status, JobStatus::kCompleted);
+  EXPECT_EQ(HandleBatch("vm", {done.job_id}), 1u);
+  EXPECT_EQ(CommitCount("vm"), 1);
+  EXPECT_EQ(GetJob(done.job_id).logs, done.logs);
+}
+
+TEST_F(PipelineHandlerTest, UnknownJobIdsAreSkipped) {
+  EXPECT_EQ(HandleBatch("vm", {"no-such-job"}), 1u);
+}
+
+TEST_F(PipelineHandlerTest, UnknownTypeFailsItsJobs) {
+  std::string id = Submit("ghosttype", Operation::kCreate, "x", "small");
+  EXPECT_EQ(HandleBatch("ghosttype", {id}), 1u);
+  jobs::Job job = GetJob(id);
+  EXPECT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_EQ(*job.error, "unknown resource type ghosttype");
+}
+
+TEST_F(PipelineHandlerTest, InvalidNamesFailBeforeTouchingGit) {
+  jobs::Job job = RunOne("vm", Operation::kCreate, "../escape", "small");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_TRUE(Contains(*job.error, "name \"../escape\"")) << *job.error;
+  jobs::Job no_cluster = RunOne("namespace", Operation::kCreate, "a", "custom");
+  ASSERT_EQ(no_cluster.status, JobStatus::kFailed);
+  EXPECT_TRUE(Contains(*no_cluster.error, "cluster_id")) << *no_cluster.error;
+  EXPECT_FALSE(BranchExists("vm"));
+}
+
+TEST_F(PipelineHandlerTest, PushFailureFailsEveryJobOfTheBatchWithoutSecrets) {
+  std::vector<config::ResourceTypeConfig> types = TestTypes();
+  types[2].repo_url = "http://alice:s3cret@127.0.0.1:1/vm.git";  // nothing listens on port 1
+  types_ = std::make_unique<types::TypeRegistry>(types);
+  BuildHandler();
+  std::vector<std::string> ids = {Submit("vm", Operation::kCreate, "vm1", "small"),
+                                  Submit("vm", Operation::kCreate, "vm2", "small")};
+  EXPECT_EQ(HandleBatch("vm", ids), 2u);
+  for (const std::string& id : ids) {
+    jobs::Job job = GetJob(id);
+    ASSERT_EQ(job.status, JobStatus::kFailed);
+    EXPECT_TRUE(Contains(*job.error, "publishing to http://127.0.0.1:1/vm.git failed"))
+        << *job.error;
+    EXPECT_TRUE(Contains(*job.error, "nothing of this job was committed")) << *job.error;
+    EXPECT_FALSE(Contains(*job.error, "s3cret")) << *job.error;
+    for (const std::string& line : job.logs) EXPECT_FALSE(Contains(line, "s3cret")) << line;
+  }
+  EXPECT_FALSE(index_->Get({"vm", "tenant1", "", "vm1"}).ok());
+  EXPECT_EQ(index_->pending(), 0u);
+}
+
+}  // namespace
+}  // namespace gitops::pipeline::testing
