@@ -67,7 +67,8 @@ for entry in "${cases[@]}"; do
       echo "FAIL $id: exit $rc, Jinja2 renders fine; stderr: $(head -c 500 "$dir/stderr")" >&2
       failures=$((failures + 1))
     elif ! cmp -s "$dir/expected.out" "$dir/stdout"; then
-      echo "FAIL $id: stdout differs from Jinja2 ($(cmp "$dir/expected.out" "$dir/stdout" 2>&1))" >&2
+      echo "FAIL $id: stdout differs from Jinja2:" \
+        "$(cmp "$dir/expected.out" "$dir/stdout" 2>&1)" >&2
       diff <(od -c "$dir/expected.out") <(od -c "$dir/stdout") | head -20 >&2
       failures=$((failures + 1))
     else

@@ -5,12 +5,12 @@
 // Each case is its own test, named <case file>.<case id>, e.g. filters.flt_round.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <cctype>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -31,10 +31,18 @@ std::string Escaped(std::string_view s) {
   out.reserve(s.size() + 16);
   for (unsigned char c : s) {
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\\': out += "\\\\"; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           char buf[8];
@@ -138,23 +146,22 @@ class DifferentialCase : public testing::Test {
     }
 
     const Json& error = case_.at("error");
-    const std::string jinja_error = error.at("type").get<std::string>() + ": " +
-                                    error.at("message").get<std::string>();
-    const std::string where = error.at("template").is_string()
-                                  ? error.at("template").get<std::string>()
-                                  : name;
+    const std::string jinja_error =
+        error.at("type").get<std::string>() + ": " + error.at("message").get<std::string>();
+    const std::string where =
+        error.at("template").is_string() ? error.at("template").get<std::string>() : name;
     std::string jinja_line =
         error.at("line").is_number() ? std::to_string(error.at("line").get<int>()) : "?";
-    ASSERT_FALSE(rendered.ok()) << "Jinja2 fails with " << jinja_error << " (" << where
-                                << " line " << jinja_line << "), the engine rendered \""
-                                << Escaped(*rendered) << "\"";
+    ASSERT_FALSE(rendered.ok()) << "Jinja2 fails with " << jinja_error << " (" << where << " line "
+                                << jinja_line << "), the engine rendered \"" << Escaped(*rendered)
+                                << "\"";
     const std::string& message = rendered.error().message;
     EXPECT_NE(message.find(where), std::string::npos)
         << "error message lacks the template name '" << where << "': " << message
         << "\n  (Jinja2: " << jinja_error << " at " << where << " line " << jinja_line << ")";
     EXPECT_TRUE(MentionsLine(message, where))
-        << "error message gives no line: " << message << "\n  (Jinja2: " << jinja_error
-        << " at " << where << " line " << jinja_line << ")";
+        << "error message gives no line: " << message << "\n  (Jinja2: " << jinja_error << " at "
+        << where << " line " << jinja_line << ")";
   }
 
  private:
@@ -181,8 +188,10 @@ int main(int argc, char** argv) {
     if (arg.rfind("--expected=", 0) == 0) path = std::string(arg.substr(11));
   }
   if (path.empty()) {
-    std::fprintf(stderr, "usage: %s --expected=PATH (or JINJA_EXPECTED=PATH); PATH is written "
-                 "by tests/jinja/oracle.py --out PATH\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --expected=PATH (or JINJA_EXPECTED=PATH); PATH is written "
+                 "by tests/jinja/oracle.py --out PATH\n",
+                 argv[0]);
     return 2;
   }
   std::ifstream in(path, std::ios::binary);
