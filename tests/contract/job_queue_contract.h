@@ -181,7 +181,7 @@ TEST_P(JobQueueContract, ALeaseHeldAtCloseCanStillComplete) {
   EXPECT_TRUE(queue_->Complete(batch, 1).ok());
 }
 
-// Several workers race for several partitions, acking only part of some batches. No partition
+// Several workers race for several partitions while a producer enqueues, acking only part of some batches. No partition
 // may ever be held by two workers at once, and per partition the acked jobs must come out in
 // enqueue order, each exactly once.
 TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrder) {
@@ -190,11 +190,17 @@ TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrd
   for (int n = 0; n < kJobsEach; ++n) {
     for (int p = 0; p < kPartitions; ++p) {
       std::string partition = "p" + std::to_string(p);
-      std::string id = partition + "-" + std::to_string(n);
-      ASSERT_TRUE(queue_->Enqueue(partition, id).ok());
-      enqueued[partition].push_back(id);
+      enqueued[partition].push_back(partition + "-" + std::to_string(n));
     }
   }
+  // Jobs arrive while workers hold leases, as they do in the service.
+  std::thread producer([&] {
+    for (int n = 0; n < kJobsEach; ++n) {
+      for (const auto& [partition, ids] : enqueued) {
+        EXPECT_TRUE(queue_->Enqueue(partition, ids[static_cast<size_t>(n)]).ok());
+      }
+    }
+  });
   std::mutex mu;
   std::map<std::string, std::vector<std::string>> acked;
   std::map<std::string, int> holders;
@@ -228,6 +234,7 @@ TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrd
       }
     });
   }
+  producer.join();
   for (auto& t : workers) t.join();
   EXPECT_EQ(overlaps.load(), 0);
   EXPECT_EQ(acked, enqueued);
