@@ -1,0 +1,154 @@
+// Job status, job listing and tenant views.
+#include "api/query_handlers.h"
+
+#include <charconv>
+
+#include "api/errors.h"
+#include "core/ids.h"
+
+namespace gitops::api {
+namespace {
+
+constexpr size_t kDefaultJobLimit = 100;
+constexpr size_t kMaxJobLimit = 1000;
+
+Error BadParameter(std::string message, std::string_view parameter) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message), std::string(parameter));
+}
+
+}  // namespace
+
+QueryHandlers::QueryHandlers(const jobs::JobStore& store, const index::ResourceIndex& index,
+                             const types::TypeRegistry& registry, IdentityOptions options)
+    : store_(store), index_(index), registry_(registry), options_(std::move(options)) {}
+
+Status QueryHandlers::Register(http::Router& router) {
+  GITOPS_RETURN_IF_ERROR(
+      router.Add("GET", "/api/v1/status/{job_id}",
+                 Guard([this](const http::Request&, const http::PathParams& params) {
+                   return GetJob(params.Get("job_id"));
+                 })));
+  GITOPS_RETURN_IF_ERROR(router.Add(
+      "GET", "/api/v1/jobs",
+      Guard([this](const http::Request& req, const http::PathParams&) { return ListJobs(req); })));
+  GITOPS_RETURN_IF_ERROR(
+      router.Add("GET", "/api/v1/tenant/{tenant}/metrics",
+                 Guard([this](const http::Request&, const http::PathParams& params) {
+                   return TenantMetrics(params.Get("tenant"));
+                 })));
+  return router.Add("GET", "/api/v1/tenant/{tenant}/resources",
+                    Guard([this](const http::Request&, const http::PathParams& params) {
+                      return TenantResources(params.Get("tenant"));
+                    }));
+}
+
+http::Response QueryHandlers::GetJob(std::string_view job_id) const {
+  // Ids are UUIDs; anything else cannot name a job, so the store is not asked.
+  if (!IsUuid(job_id)) return FormatHttpError(404, "Job not found", QuoteForMessage(job_id));
+  auto job = store_.Get(job_id);
+  if (!job) {
+    if (job.error().code == ErrorCode::kNotFound) {
+      return FormatHttpError(404, "Job not found", std::string(job_id));
+    }
+    return ErrorResponse(job.error());
+  }
+  return JsonResponse(200, jobs::ToJson(*job));
+}
+
+http::Response QueryHandlers::ListJobs(const http::Request& req) const {
+  jobs::JobFilter filter;
+  auto identity = ResolveIdentity(req, nullptr, options_);
+  if (!identity) return ErrorResponse(identity.error());
+  if (identity->tenant_id) {
+    Status valid = CheckLabel(*identity->tenant_id, "tenant ID", "tenant_id");
+    if (!valid.ok()) return ErrorResponse(valid.error());
+    filter.tenant_id = *identity->tenant_id;
+  }
+  if (auto status = req.Query("status"); status && !status->empty()) {
+    auto parsed = jobs::ParseJobStatus(*status);
+    if (!parsed) {
+      return ErrorResponse(BadParameter("Invalid status '" + QuoteForMessage(*status) +
+                                            "': expected submitted, in_progress, completed "
+                                            "or failed",
+                                        "status"));
+    }
+    filter.status = *parsed;
+  }
+  if (auto type = req.Query("resource_type"); type && !type->empty()) {
+    filter.resource_type = std::string(*type);
+  }
+  filter.limit = kDefaultJobLimit;
+  if (auto limit = req.Query("limit"); limit && !limit->empty()) {
+    size_t value = 0;
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+    if (ec != std::errc() || end != limit->data() + limit->size() || value < 1 ||
+        value > kMaxJobLimit) {
+      return ErrorResponse(BadParameter("Invalid limit '" + QuoteForMessage(*limit) +
+                                            "': must be an integer from 1 to " +
+                                            std::to_string(kMaxJobLimit),
+                                        "limit"));
+    }
+    filter.limit = value;
+  }
+  auto found = store_.List(filter);
+  if (!found) return ErrorResponse(found.error());
+  Json list = Json::array();
+  for (const auto& job : *found) list.push_back(jobs::ToJson(job));
+  Json out = Json::object();
+  out["count"] = found->size();
+  out["jobs"] = std::move(list);
+  return JsonResponse(200, out);
+}
+
+http::Response QueryHandlers::TenantMetrics(std::string_view tenant) const {
+  if (Status valid = CheckLabel(tenant, "tenant ID", "tenant"); !valid.ok()) {
+    return ErrorResponse(valid.error());
+  }
+  auto counts = index_.CountByType(tenant);
+  if (!counts) return ErrorResponse(counts.error());
+  auto stats = store_.TenantStats(tenant);
+  if (!stats) return ErrorResponse(stats.error());
+  size_t total = 0;
+  Json by_type = Json::object();
+  for (const auto& [type, count] : *counts) {
+    total += count;
+    by_type[type] = count;
+  }
+  Json out = Json::object();
+  out["tenant_id"] = std::string(tenant);
+  out["total_resources"] = total;
+  out["resources_by_type"] = std::move(by_type);
+  out["active_jobs"] = stats->active_jobs;
+  out["failed_jobs"] = stats->failed_jobs;
+  out["completed_jobs"] = stats->completed_jobs;
+  out["last_activity"] = stats->last_activity ? Json(FormatIso8601(*stats->last_activity)) : Json();
+  return JsonResponse(200, out);
+}
+
+http::Response QueryHandlers::TenantResources(std::string_view tenant) const {
+  if (Status valid = CheckLabel(tenant, "tenant ID", "tenant"); !valid.ok()) {
+    return ErrorResponse(valid.error());
+  }
+  auto records = index_.ListTenant(tenant);
+  if (!records) return ErrorResponse(records.error());
+  Json resources = Json::object();
+  for (const auto& type : registry_.List()) resources[type->name] = Json::array();
+  for (const auto& record : *records) {
+    Json item = Json::object();
+    item["name"] = record.name;
+    item["cluster_id"] = record.cluster_id.empty() ? Json() : Json(record.cluster_id);
+    item["flavor"] = record.flavor;
+    item["path"] = record.path;
+    item["git_commit"] = record.git_commit;
+    item["updated_at"] = FormatIso8601(record.updated_at);
+    Json& list = resources[record.resource_type];
+    if (list.is_null()) list = Json::array();
+    list.push_back(std::move(item));
+  }
+  Json out = Json::object();
+  out["tenant_id"] = std::string(tenant);
+  out["resources"] = std::move(resources);
+  return JsonResponse(200, out);
+}
+
+}  // namespace gitops::api
