@@ -65,7 +65,7 @@ Result<ResourceRecord> Decode(const std::string& composite, const auto& stored) 
   record.tenant_id = std::move(key.tenant_id);
   record.cluster_id = std::move(key.cluster_id);
   record.name = std::move(key.name);
-  record.flavor = stored.flavor;
+  record.flavor = stored.Get(0);
   if (!stored.spec.empty()) {
     try {
       record.spec = Json::from_msgpack(stored.spec);
@@ -73,9 +73,9 @@ Result<ResourceRecord> Decode(const std::string& composite, const auto& stored) 
       return Unexpected(ErrorCode::kInternal, std::string("corrupt stored spec: ") + e.what());
     }
   }
-  record.path = stored.path;
-  record.git_commit = stored.git_commit;
-  record.repository = stored.repository;
+  record.path = stored.Get(1);
+  record.git_commit = stored.Get(2);
+  if (stored.repository) record.repository = *stored.repository;
   record.updated_at = FromMicros(stored.updated_us);
   return record;
 }
@@ -88,17 +88,23 @@ MemoryResourceIndex::~MemoryResourceIndex() = default;
 Status MemoryResourceIndex::Upsert(ResourceRecord record) {
   auto composite = CompositeKey(record.Key());
   if (!composite.ok()) return Unexpected(std::move(composite).error());
+  if (record.flavor.size() + record.path.size() + record.git_commit.size() > UINT16_MAX) {
+    return Unexpected(ErrorCode::kInvalidArgument, "resource record fields exceed 64 KiB");
+  }
   Stored stored;
-  stored.flavor = std::move(record.flavor);
+  stored.packed.reserve(record.flavor.size() + record.path.size() + record.git_commit.size());
+  const std::string* parts[] = {&record.flavor, &record.path, &record.git_commit};
+  for (size_t i = 0; i < 3; ++i) {
+    stored.packed += *parts[i];
+    stored.ends[i] = static_cast<uint16_t>(stored.packed.size());
+  }
   if (!record.spec.is_null() && !(record.spec.is_object() && record.spec.empty())) {
     stored.spec = Json::to_msgpack(record.spec);
   }
-  stored.path = std::move(record.path);
-  stored.git_commit = std::move(record.git_commit);
-  stored.repository = std::move(record.repository);
   stored.updated_us = ToMicros(record.updated_at);
 
   std::unique_lock lock(mu_);
+  stored.repository = &*repositories_.insert(std::move(record.repository)).first;
   auto [it, inserted] = records_.insert_or_assign(std::move(*composite), std::move(stored));
   if (inserted) ++counts_[record.tenant_id][record.resource_type];
   return OkStatus();

@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -42,13 +43,19 @@ class MemoryResourceIndex final : public ResourceIndex, public PendingOps {
  private:
   // The key fields live in the map key ("type\x1ftenant\x1fcluster\x1fname"), whose order is
   // the listing order.
+  // flavor, path and git_commit packed into one allocation; the repository (the same for
+  // every record of a type) interned.
   struct Stored {
-    std::string flavor;
-    std::vector<uint8_t> spec;  // MessagePack; empty = {}
-    std::string path;
-    std::string git_commit;
-    std::string repository;
+    std::string packed;
+    uint16_t ends[3]{};
+    const std::string* repository = nullptr;  // into repositories_
+    std::vector<uint8_t> spec;                // MessagePack; empty = {}
     int64_t updated_us = 0;
+
+    std::string_view Get(size_t i) const {
+      uint16_t begin = i == 0 ? 0 : ends[i - 1];
+      return std::string_view(packed).substr(begin, ends[i] - begin);
+    }
   };
   using RecordMap = std::map<std::string, Stored, std::less<>>;
 
@@ -64,6 +71,7 @@ class MemoryResourceIndex final : public ResourceIndex, public PendingOps {
   // composite key -> reservations in order; job id -> composite key.
   std::unordered_map<std::string, std::vector<std::pair<std::string, PendingOp>>> pending_;
   std::unordered_map<std::string, std::string> pending_jobs_;
+  std::unordered_set<std::string> repositories_;  // interned; never shrinks (one per repo)
 };
 
 }  // namespace gitops::index

@@ -66,14 +66,20 @@ Status MemoryJobStore::Create(Job job) {
   if (job.job_id.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
   }
+  const std::string* fields[kFields] = {&job.job_id,        &job.tenant_id,     &job.cluster_id,
+                                        &job.resource_type, &job.resource_name, &job.flavor,
+                                        &job.partition};
+  size_t total = 0;
+  for (const std::string* f : fields) total += f->size();
+  if (total > UINT16_MAX) {
+    return Unexpected(ErrorCode::kInvalidArgument, "job identity fields exceed 64 KiB");
+  }
   auto stored = std::make_unique<Stored>();
-  stored->job_id = std::move(job.job_id);
-  stored->tenant_id = std::move(job.tenant_id);
-  stored->cluster_id = std::move(job.cluster_id);
-  stored->resource_type = std::move(job.resource_type);
-  stored->resource_name = std::move(job.resource_name);
-  stored->flavor = std::move(job.flavor);
-  stored->partition = std::move(job.partition);
+  stored->packed.reserve(total);
+  for (size_t i = 0; i < kFields; ++i) {
+    stored->packed += *fields[i];
+    stored->ends[i] = static_cast<uint16_t>(stored->packed.size());
+  }
   stored->spec = Encode(job.spec);
   stored->metadata = Encode(job.metadata);
   stored->result = Encode(job.result);
@@ -86,15 +92,16 @@ Status MemoryJobStore::Create(Job job) {
   stored->created_us = stored->updated_us = ToMicros(clock_.Now());
 
   std::unique_lock lock(mu_);
-  std::string_view key = stored->job_id;
+  std::string_view key = stored->Get(kId);
   if (jobs_.count(key) != 0) {
-    return Unexpected(ErrorCode::kAlreadyExists, "job " + stored->job_id + " already exists");
+    return Unexpected(ErrorCode::kAlreadyExists, "job " + std::string(key) + " already exists");
   }
   const Stored* raw = stored.get();
   jobs_.emplace(key, std::move(stored));
   order_.push_back(raw);
-  auto it = tenants_.find(std::string_view(raw->tenant_id));
-  if (it == tenants_.end()) it = tenants_.emplace(raw->tenant_id, Tenant{}).first;
+  std::string_view tenant_id = raw->Get(kTenant);
+  auto it = tenants_.find(tenant_id);
+  if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant_id), Tenant{}).first;
   Tenant& tenant = it->second;
   tenant.order.push_back(raw);
   CountStatus(tenant.stats, raw->status, +1);
@@ -107,14 +114,14 @@ Status MemoryJobStore::Create(Job job) {
 
 Result<Job> MemoryJobStore::Decode(const Stored& s) {
   Job job;
-  job.job_id = s.job_id;
+  job.job_id = s.Get(kId);
   job.job_type = s.job_type;
-  job.tenant_id = s.tenant_id;
-  job.cluster_id = s.cluster_id;
-  job.resource_type = s.resource_type;
-  job.resource_name = s.resource_name;
+  job.tenant_id = s.Get(kTenant);
+  job.cluster_id = s.Get(kCluster);
+  job.resource_type = s.Get(kType);
+  job.resource_name = s.Get(kName);
   job.operation = s.operation;
-  job.flavor = s.flavor;
+  job.flavor = s.Get(kFlavor);
   auto spec = DecodeJson(s.spec, Json::object());
   if (!spec.ok()) return Unexpected(std::move(spec).error());
   job.spec = std::move(*spec);
@@ -129,7 +136,7 @@ Result<Job> MemoryJobStore::Decode(const Stored& s) {
   if (!result.ok()) return Unexpected(std::move(result).error());
   job.result = std::move(*result);
   if (s.error) job.error = *s.error;
-  job.partition = s.partition;
+  job.partition = s.Get(kPartition);
   return job;
 }
 
@@ -164,7 +171,7 @@ Status MemoryJobStore::Update(std::string_view job_id, const JobChange& change) 
     for (const auto& [key, value] : change.metadata.items()) (*metadata)[key] = value;
     s.metadata = Encode(*metadata);
   }
-  auto tenant_it = tenants_.find(std::string_view(s.tenant_id));
+  auto tenant_it = tenants_.find(s.Get(kTenant));
   TenantJobStats& stats = tenant_it->second.stats;
   if (change.status) {
     CountStatus(stats, s.status, -1);
@@ -172,6 +179,7 @@ Status MemoryJobStore::Update(std::string_view job_id, const JobChange& change) 
     s.status = *change.status;
   }
   for (const auto& line : change.append_logs) AppendLog(s.logs, line);
+  if (IsTerminal(s.status)) s.logs.shrink_to_fit();  // few lines follow the end of a job
   if (change.result) s.result = std::move(result_bytes);
   if (change.error) s.error = std::make_unique<std::string>(*change.error);
   s.updated_us = std::max(s.updated_us, now_us);
@@ -193,7 +201,7 @@ Result<std::vector<Job>> MemoryJobStore::List(const JobFilter& filter) const {
     if (filter.limit != 0 && out.size() >= filter.limit) break;
     const Stored& s = **it;
     if (filter.status && s.status != *filter.status) continue;
-    if (filter.resource_type && s.resource_type != *filter.resource_type) continue;
+    if (filter.resource_type && s.Get(kType) != *filter.resource_type) continue;
     auto job = Decode(s);
     if (!job.ok()) return Unexpected(std::move(job).error());
     out.push_back(std::move(*job));
