@@ -48,6 +48,9 @@ class Variables {
     return it->second;
   }
 
+  // Every variable (environment over .env), for webhook.secret_env.
+  const EnvMap& values() const { return values_; }
+
   void Problem(const std::string& name, std::string message) {
     std::string file(from_dotenv_.count(name) ? kDotEnvFile : kEnvironmentFile);
     problems_.push_back(ConfigProblem{file, name, std::move(message), 0});
@@ -180,7 +183,9 @@ void ReadEnvironment(Variables& vars, const fs::path& cwd, Config& config) {
   }
 }
 
-void ReadResourceTypes(Config& config, std::vector<ConfigProblem>& problems) {
+// `environment` resolves webhook.secret_env.
+void ReadResourceTypes(Config& config, const EnvMap& environment,
+                       std::vector<ConfigProblem>& problems) {
   const std::string& file = config.resource_config_name;
   auto text = ReadFile(config.resource_config_file);
   if (!text) {
@@ -223,7 +228,9 @@ void ReadResourceTypes(Config& config, std::vector<ConfigProblem>& problems) {
       }
       std::sort(ordered.begin(), ordered.end());
       for (const auto& [line, name] : ordered) {
-        auto type = CollectResourceType(name, (*types)[name], config.type_defaults(), file,
+        TypeDefaults defaults = config.type_defaults();
+        defaults.environment = &environment;
+        auto type = CollectResourceType(name, (*types)[name], defaults, file,
                                         "resource_types." + name, problems);
         if (type) config.resource_types.push_back(*std::move(type));
       }
@@ -311,7 +318,7 @@ ConfigLoad LoadConfigWithProblems(const EnvMap& env, const fs::path& cwd) {
   Config config;
   Variables vars(std::move(merged), std::move(from_dotenv), load.problems);
   ReadEnvironment(vars, cwd, config);
-  ReadResourceTypes(config, load.problems);
+  ReadResourceTypes(config, vars.values(), load.problems);
   if (load.problems.empty()) load.config = std::move(config);
   return load;
 }

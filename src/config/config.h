@@ -45,7 +45,8 @@ struct Config {
 
   // The type named `name`, or nullptr.
   const ResourceTypeConfig* FindType(std::string_view name) const;
-  // What a type added at runtime inherits (webhook timeout and retries).
+  // What a type added at runtime inherits (webhook timeout and retries; no environment, so
+  // such a type cannot use webhook.secret_env).
   TypeDefaults type_defaults() const;
 };
 

@@ -3,6 +3,7 @@
 #include "config/resource_type.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "config/names.h"
@@ -144,7 +145,80 @@ std::string WebhookUrlProblem(std::string_view url) {
     return "must start with http:// or https://";
   }
   if (!RepoUrlProblem(url).empty()) return "must not contain spaces or control characters";
+  std::string_view authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) {
+    return "must not carry credentials (user@host); use webhook.secret to authenticate";
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (host.starts_with("[")) {  // IPv6 literal
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return "has an unclosed '[' in its host";
+    port = host.substr(close + 1);
+    host = host.substr(1, close - 1);
+    if (!port.empty() && port.front() != ':') return "has characters after its IPv6 host";
+    if (!port.empty()) port.remove_prefix(1);
+  } else if (size_t colon = host.find(':'); colon != std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) return "must name a host (http://host/...)";
+  if (authority.find(':') != std::string_view::npos && !authority.starts_with("[") &&
+      port.empty()) {
+    return "has an empty port";
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+      return "has an invalid port '" + std::string(port) + "'";
+    }
+  }
   return "";
+}
+
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+void CheckWebhook(const WebhookConfig& webhook, Checker& checker) {
+  if (webhook.enabled && webhook.url.empty()) {
+    checker.Add("webhook.url", "is required when webhook.enabled is true");
+  } else if (!webhook.url.empty()) {
+    if (std::string p = WebhookUrlProblem(webhook.url); !p.empty()) {
+      checker.Add("webhook.url", p);
+    }
+  }
+  if (webhook.timeout_seconds < 1) checker.Add("webhook.timeout", "must be at least 1");
+  if (webhook.retries < 0) checker.Add("webhook.retries", "must not be negative");
+  if (webhook.secret == kRedactedSecret) {
+    checker.Add("webhook.secret",
+                "is the placeholder the API shows instead of a secret; give the secret itself "
+                "(or secret_env)");
+  }
+  const auto& known = WebhookEventNames();
+  std::set<std::string> seen;
+  for (size_t i = 0; i < webhook.events.size(); ++i) {
+    const std::string& event = webhook.events[i];
+    std::string key = "webhook.events[" + std::to_string(i) + "]";
+    if (std::find(known.begin(), known.end(), event) == known.end()) {
+      std::string message = "unknown event '" + event +
+                            "' (known: submitted, started, rendered, committed, pushed, "
+                            "completed, failed)";
+      checker.Add(key, message);
+    } else if (!seen.insert(event).second) {
+      checker.Add(key, "event '" + event + "' is listed twice");
+    } else if (webhook.mode == WebhookMode::kSingle && event != "completed" &&
+               event != "failed") {
+      checker.Add(key, "event '" + event +
+                           "' is never sent in single mode (only completed and failed); use "
+                           "mode: staged");
+    }
+  }
 }
 
 std::string TypeNameProblem(std::string_view name) {
@@ -183,21 +257,66 @@ void CheckFields(const ResourceTypeConfig& type, Checker& checker) {
   if (std::string p = TemplateExtensionProblem(type.template_extension); !p.empty()) {
     checker.Add("template_extension", p);
   }
-  if (type.webhook.enabled && type.webhook.url.empty()) {
-    checker.Add("webhook.url", "is required when webhook.enabled is true");
-  } else if (!type.webhook.url.empty()) {
-    if (std::string p = WebhookUrlProblem(type.webhook.url); !p.empty()) {
-      checker.Add("webhook.url", p);
-    }
+  CheckWebhook(type.webhook, checker);
+}
+
+// Reads `secret` or `secret_env` (resolved in defaults.environment). Messages never contain the
+// secret's value.
+void ReadWebhookSecret(const nlohmann::json& webhook, const TypeDefaults& defaults,
+                       Checker& checker, WebhookConfig& out) {
+  const nlohmann::json* literal = Checker::Find(webhook, "secret");
+  const nlohmann::json* from_env = Checker::Find(webhook, "secret_env");
+  if (literal != nullptr && from_env != nullptr) {
+    checker.Add("webhook.secret_env", "give either secret or secret_env, not both");
+    return;
   }
-  if (type.webhook.timeout_seconds < 1) checker.Add("webhook.timeout", "must be at least 1");
-  if (type.webhook.retries < 0) checker.Add("webhook.retries", "must not be negative");
+  if (literal != nullptr) {
+    if (!literal->is_string()) {
+      checker.Add("webhook.secret", "must be a string");
+    } else if (literal->get<std::string>().empty()) {
+      checker.Add("webhook.secret", "must not be empty (leave it out to send unsigned)");
+    } else {
+      out.secret = literal->get<std::string>();
+    }
+    return;
+  }
+  if (from_env == nullptr) return;
+  if (!from_env->is_string() || !IsEnvName(from_env->get<std::string>())) {
+    checker.Add("webhook.secret_env", "must be the name of an environment variable");
+    return;
+  }
+  std::string name = from_env->get<std::string>();
+  if (defaults.environment == nullptr) {
+    checker.Add("webhook.secret_env",
+                "is only read from resource_configs.yaml (a type added through the API gives "
+                "secret)");
+    return;
+  }
+  auto it = defaults.environment->find(name);
+  if (it == defaults.environment->end() || it->second.empty()) {
+    checker.Add("webhook.secret_env", "environment variable " + name + " is not set");
+    return;
+  }
+  out.secret_env = name;
+  out.secret = it->second;
 }
 
 }  // namespace
 
 std::string_view WebhookModeName(WebhookMode mode) {
   return mode == WebhookMode::kStaged ? "staged" : "single";
+}
+
+const std::vector<std::string>& WebhookEventNames() {
+  static const std::vector<std::string> kNames = {"submitted", "started", "rendered", "committed",
+                                                  "pushed",    "completed", "failed"};
+  return kNames;
+}
+
+bool WebhookConfig::Sends(std::string_view event) const {
+  if (!enabled) return false;
+  if (events.empty()) return true;
+  return std::find(events.begin(), events.end(), event) != events.end();
 }
 
 bool ResourceTypeConfig::HasFlavor(std::string_view flavor) const {
@@ -212,7 +331,8 @@ const std::vector<std::string>& ResourceTypeKeys() {
 }
 
 const std::vector<std::string>& WebhookKeys() {
-  static const std::vector<std::string> kKeys = {"enabled", "url", "mode", "timeout", "retries"};
+  static const std::vector<std::string> kKeys = {"enabled", "url",    "mode",       "timeout",
+                                                 "retries", "secret", "secret_env", "events"};
   return kKeys;
 }
 
@@ -292,6 +412,23 @@ std::optional<ResourceTypeConfig> CollectResourceType(
         type.webhook.timeout_seconds = *v;
       }
       if (auto v = checker.Int(*webhook, "retries", 0, 100, "webhook")) type.webhook.retries = *v;
+      ReadWebhookSecret(*webhook, defaults, checker, type.webhook);
+      if (const nlohmann::json* events = Checker::Find(*webhook, "events")) {
+        if (!events->is_array()) {
+          checker.Add("webhook.events", "must be a list of event names");
+        } else if (events->empty()) {
+          checker.Add("webhook.events",
+                      "must list at least one event (leave it out to send every event)");
+        } else {
+          for (size_t i = 0; i < events->size(); ++i) {
+            if (!(*events)[i].is_string()) {
+              checker.Add("webhook.events[" + std::to_string(i) + "]", "must be a string");
+              continue;
+            }
+            type.webhook.events.push_back((*events)[i].get<std::string>());
+          }
+        }
+      }
     }
   }
 
@@ -425,7 +562,17 @@ ManifestFormat OutputFormat(const ResourceTypeConfig& type) {
   return ext == ".yaml.j2" || ext == ".yml.j2" ? ManifestFormat::kYaml : ManifestFormat::kText;
 }
 
-nlohmann::json ResourceTypeToJson(const ResourceTypeConfig& type) {
+nlohmann::json ResourceTypeToJson(const ResourceTypeConfig& type, SecretOutput secrets) {
+  const WebhookConfig& webhook = type.webhook;
+  nlohmann::json secret = nullptr;
+  nlohmann::json secret_env = nullptr;
+  if (!webhook.secret_env.empty()) {
+    secret_env = webhook.secret_env;
+  } else if (!webhook.secret.empty()) {
+    secret = secrets == SecretOutput::kInclude ? webhook.secret : std::string(kRedactedSecret);
+  }
+  nlohmann::json events = nullptr;
+  if (!webhook.events.empty()) events = webhook.events;
   return nlohmann::json{
       {"name", type.name},
       {"repo_url", type.repo_url},
@@ -441,7 +588,10 @@ nlohmann::json ResourceTypeToJson(const ResourceTypeConfig& type) {
         {"url", type.webhook.url},
         {"mode", std::string(WebhookModeName(type.webhook.mode))},
         {"timeout", type.webhook.timeout_seconds},
-        {"retries", type.webhook.retries}}},
+        {"retries", type.webhook.retries},
+        {"secret", std::move(secret)},
+        {"secret_env", std::move(secret_env)},
+        {"events", std::move(events)}}},
   };
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/dotenv.h"
 #include "config/problem.h"
 #include "core/result.h"
 
@@ -19,13 +20,25 @@ enum class WebhookMode { kSingle, kStaged };
 // "single" / "staged".
 std::string_view WebhookModeName(WebhookMode mode);
 
+// The events a webhook can be told about, in the order a job passes them (staged mode sends
+// each; single mode sends only "completed" or "failed"): submitted started rendered committed
+// pushed completed failed.
+const std::vector<std::string>& WebhookEventNames();
+
 struct WebhookConfig {
   bool enabled = false;
-  std::string url;  // http:// or https://; required when enabled
+  std::string url;  // http:// or https:// with a host; required when enabled
   WebhookMode mode = WebhookMode::kSingle;
   int timeout_seconds = 30;  // default: WEBHOOK_TIMEOUT
-  int retries = 3;           // default: WEBHOOK_RETRIES
+  int retries = 3;           // retries after the first attempt; default: WEBHOOK_RETRIES
+  // HMAC-SHA256 key signing each delivery; empty = unsigned. Never print it: ResourceTypeToJson
+  // redacts it. Given literally (`secret`) or read from the environment at load time.
+  std::string secret;
+  std::string secret_env;           // the variable `secret` was read from; "" when literal/none
+  std::vector<std::string> events;  // the events to send (WebhookEventNames); empty = all
 
+  // Whether a notification about `event` is to be sent (enabled, and in `events` when set).
+  bool Sends(std::string_view event) const;
   bool operator==(const WebhookConfig&) const = default;
 };
 
@@ -55,6 +68,10 @@ struct ResourceTypeConfig {
 struct TypeDefaults {
   int webhook_timeout_seconds = 30;
   int webhook_retries = 3;
+  // Where webhook.secret_env is looked up (the process environment plus .env, when loading
+  // resource_configs.yaml). nullptr: secret_env is refused, as for types added through the API,
+  // which must not read the service's environment. Not owned; must outlive the parse call.
+  const EnvMap* environment = nullptr;
 };
 
 // The keys a type may have, in documentation order (for "did you mean" and docs).
@@ -101,8 +118,19 @@ std::string TemplateFileName(const ResourceTypeConfig& type, std::string_view fl
 
 ManifestFormat OutputFormat(const ResourceTypeConfig& type);
 
-// The type in the resource_configs.yaml shape plus "name" (every key, effective values);
-// ParseResourceType(type.name, ResourceTypeToJson(type)) gives `type` back.
-nlohmann::json ResourceTypeToJson(const ResourceTypeConfig& type);
+// How ResourceTypeToJson writes webhook.secret: kRedact (API output, logs) writes "<redacted>"
+// for a literal secret; kInclude (only for the service's own persisted copy of runtime-added
+// types) writes it as is. A secret read through secret_env is never written: "secret_env" names
+// the variable instead.
+enum class SecretOutput { kRedact, kInclude };
+
+// The placeholder kRedact writes; ParseResourceType refuses it as a secret.
+inline constexpr std::string_view kRedactedSecret = "<redacted>";
+
+// The type in the resource_configs.yaml shape plus "name" (every key, effective values; absent
+// optional values as null). ParseResourceType(type.name, ResourceTypeToJson(type)) gives `type`
+// back, except a literal secret under kRedact (and secret_env needs the environment).
+nlohmann::json ResourceTypeToJson(const ResourceTypeConfig& type,
+                                  SecretOutput secrets = SecretOutput::kRedact);
 
 }  // namespace gitops::config

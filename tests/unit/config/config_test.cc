@@ -315,6 +315,49 @@ TEST_F(LoadConfigTest, EmptyResourceTypesIsAllowed) {
   EXPECT_TRUE(config->resource_types.empty());
 }
 
+TEST_F(LoadConfigTest, WebhookSecretEnvReadFromEnvironmentOrDotEnv) {
+  dir_.Write("resource_configs.yaml", R"(resource_types:
+  vm:
+    flavors: [small]
+    webhook: {enabled: true, url: "https://hooks.example.com/vm", secret_env: VM_HOOK_SECRET}
+  lb:
+    flavors: [small]
+    webhook: {enabled: true, url: "https://hooks.example.com/lb", secret_env: LB_HOOK_SECRET}
+)");
+  dir_.Write(".env", "LB_HOOK_SECRET=from-dotenv\n");
+  EnvMap env = dev_;
+  env["VM_HOOK_SECRET"] = "from-env";
+  auto config = LoadConfig(env, dir_.path());
+  ASSERT_TRUE(config.ok()) << config.error().details;
+  EXPECT_EQ(config->FindType("vm")->webhook.secret, "from-env");
+  EXPECT_EQ(config->FindType("lb")->webhook.secret, "from-dotenv");
+}
+
+TEST_F(LoadConfigTest, WebhookSecretEnvUnsetNamesFileKeyAndVariable) {
+  dir_.Write("resource_configs.yaml", R"(resource_types:
+  vm:
+    flavors: [small]
+    webhook:
+      enabled: true
+      url: https://hooks.example.com/vm
+      secret_env: VM_HOOK_SECRET
+)");
+  EXPECT_EQ(ProblemStrings(dev_),
+            std::vector<std::string>{"resource_configs.yaml:7: resource_types.vm.webhook."
+                                     "secret_env: environment variable VM_HOOK_SECRET is not set"});
+}
+
+TEST_F(LoadConfigTest, WebhookDefaultsComeFromTheEnvironment) {
+  EnvMap env = dev_;
+  env["WEBHOOK_TIMEOUT"] = "7";
+  env["WEBHOOK_RETRIES"] = "0";
+  auto config = LoadConfig(env, dir_.path());
+  ASSERT_TRUE(config.ok()) << config.error().details;
+  EXPECT_EQ(config->resource_types[0].webhook.timeout_seconds, 7);
+  EXPECT_EQ(config->resource_types[0].webhook.retries, 0);
+  EXPECT_EQ(config->type_defaults().environment, nullptr);
+}
+
 TEST(ValidateTest, ReportsEveryMissingTemplate) {
   Config config;
   config.resource_config_name = "types.yaml";

@@ -300,6 +300,175 @@ TEST(ResourceTypeToJsonTest, RoundTrips) {
   EXPECT_EQ(*again, *type);
 }
 
+TEST(WebhookConfigTest, ReadsSecretAndEvents) {
+  json body = {{"flavors", {"a"}},
+               {"webhook",
+                {{"enabled", true},
+                 {"url", "https://hooks.example.com/x"},
+                 {"mode", "staged"},
+                 {"secret", "s3cret"},
+                 {"events", {"committed", "failed"}}}}};
+  auto type = ParseResourceType("vm", body);
+  ASSERT_TRUE(type.ok()) << type.error().details;
+  EXPECT_EQ(type->webhook.secret, "s3cret");
+  EXPECT_EQ(type->webhook.secret_env, "");
+  EXPECT_EQ(type->webhook.events, (std::vector<std::string>{"committed", "failed"}));
+  EXPECT_TRUE(type->webhook.Sends("committed"));
+  EXPECT_FALSE(type->webhook.Sends("pushed"));
+}
+
+TEST(WebhookConfigTest, NoEventsListSendsEveryEventWhenEnabled) {
+  WebhookConfig webhook;
+  EXPECT_FALSE(webhook.Sends("completed"));
+  webhook.enabled = true;
+  for (const auto& event : WebhookEventNames()) EXPECT_TRUE(webhook.Sends(event)) << event;
+}
+
+TEST(WebhookConfigTest, SecretEnvIsResolvedFromTheEnvironment) {
+  EnvMap env{{"VM_HOOK_SECRET", "from-env"}};
+  TypeDefaults defaults;
+  defaults.environment = &env;
+  auto type = ParseResourceType(
+      "vm", json{{"flavors", {"a"}}, {"webhook", {{"secret_env", "VM_HOOK_SECRET"}}}}, defaults);
+  ASSERT_TRUE(type.ok()) << type.error().details;
+  EXPECT_EQ(type->webhook.secret, "from-env");
+  EXPECT_EQ(type->webhook.secret_env, "VM_HOOK_SECRET");
+}
+
+TEST(WebhookConfigTest, UnsetSecretEnvNamesKeyAndVariable) {
+  EnvMap env{{"OTHER", "x"}, {"EMPTY_SECRET", ""}};
+  std::vector<ConfigProblem> problems;
+  TypeDefaults defaults;
+  defaults.environment = &env;
+  for (const char* name : {"VM_HOOK_SECRET", "EMPTY_SECRET"}) {
+    problems.clear();
+    auto type = CollectResourceType(
+        "vm", json{{"flavors", {"a"}}, {"webhook", {{"secret_env", name}}}}, defaults, "f.yaml",
+        "resource_types.vm", problems);
+    EXPECT_FALSE(type);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].key, "resource_types.vm.webhook.secret_env");
+    EXPECT_EQ(problems[0].message, "environment variable " + std::string(name) + " is not set");
+  }
+}
+
+TEST(WebhookConfigTest, SecretEnvIsRefusedWithoutAnEnvironment) {
+  // Types added through the API parse without an environment: they must not read it.
+  auto problems = Problems("vm", json{{"flavors", {"a"}}, {"webhook", {{"secret_env", "HOME"}}}});
+  EXPECT_EQ(problems,
+            std::vector<std::string>{"webhook.secret_env: is only read from resource_configs.yaml "
+                                     "(a type added through the API gives secret)"});
+}
+
+TEST(WebhookConfigTest, ValidationTable) {
+  const json f = {"a"};
+  const BodyCase cases[] = {
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"secret", "x"}, {"secret_env", "X"}}}},
+       "webhook.secret_env: give either secret or secret_env, not both"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"secret", ""}}}},
+       "webhook.secret: must not be empty (leave it out to send unsigned)"},
+      {"vm", {{"flavors", f}, {"webhook", {{"secret", 5}}}}, "webhook.secret: must be a string"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"secret", "<redacted>"}}}},
+       "webhook.secret: is the placeholder the API shows instead of a secret; give the secret "
+       "itself (or secret_env)"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"secret_env", "1BAD-NAME"}}}},
+       "webhook.secret_env: must be the name of an environment variable"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"events", "failed"}}}},
+       "webhook.events: must be a list of event names"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"events", json::array()}}}},
+       "webhook.events: must list at least one event (leave it out to send every event)"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"events", {"failed", 3}}}}},
+       "webhook.events[1]: must be a string"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"mode", "staged"}, {"events", {"deployed"}}}}},
+       "webhook.events[0]: unknown event 'deployed' (known: submitted, started, rendered, "
+       "committed, pushed, completed, failed)"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"events", {"failed", "failed"}}}}},
+       "webhook.events[1]: event 'failed' is listed twice"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"events", {"failed", "pushed"}}}}},
+       "webhook.events[1]: event 'pushed' is never sent in single mode (only completed and "
+       "failed); use mode: staged"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"url", "https:///path"}}}},
+       "webhook.url: must name a host (http://host/...)"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"url", "http://"}}}},
+       "webhook.url: must name a host (http://host/...)"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"url", "https://user:pw@hooks.example.com/"}}}},
+       "webhook.url: must not carry credentials (user@host); use webhook.secret to "
+       "authenticate"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"url", "http://hooks.example.com:99999/"}}}},
+       "webhook.url: has an invalid port '99999'"},
+      {"vm",
+       {{"flavors", f}, {"webhook", {{"url", "http://hooks.example.com:/"}}}},
+       "webhook.url: has an empty port"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Problems(c.name, c.body), std::vector<std::string>{c.problem}) << c.body.dump();
+  }
+}
+
+TEST(WebhookConfigTest, AcceptsUsualUrls) {
+  for (const char* url : {"http://127.0.0.1:8080/hook", "https://hooks.example.com",
+                          "https://hooks.example.com/a?b=c", "http://[::1]:9000/x"}) {
+    EXPECT_TRUE(Problems("vm", json{{"flavors", {"a"}}, {"webhook", {{"url", url}}}}).empty())
+        << url;
+  }
+}
+
+TEST(ResourceTypeToJsonTest, RedactsALiteralSecret) {
+  json body = NamespaceBody();
+  body["webhook"]["secret"] = "top-secret-value";
+  auto type = ParseResourceType("namespace", body);
+  ASSERT_TRUE(type.ok()) << type.error().details;
+  json out = ResourceTypeToJson(*type);
+  EXPECT_EQ(out["webhook"]["secret"], "<redacted>");
+  EXPECT_EQ(out.dump().find("top-secret-value"), std::string::npos);
+  // The redacted form cannot be posted back as if it were the secret.
+  EXPECT_FALSE(ParseResourceType("namespace", out).ok());
+}
+
+TEST(ResourceTypeToJsonTest, IncludeKeepsTheSecretForPersistence) {
+  json body = NamespaceBody();
+  body["webhook"]["secret"] = "top-secret-value";
+  body["webhook"]["events"] = {"failed"};
+  auto type = ParseResourceType("namespace", body);
+  ASSERT_TRUE(type.ok()) << type.error().details;
+  auto again = ParseResourceType("namespace", ResourceTypeToJson(*type, SecretOutput::kInclude));
+  ASSERT_TRUE(again.ok()) << again.error().details;
+  EXPECT_EQ(*again, *type);
+}
+
+TEST(ResourceTypeToJsonTest, SecretFromEnvironmentShowsOnlyTheVariableName) {
+  EnvMap env{{"NS_HOOK", "env-secret-value"}};
+  TypeDefaults defaults;
+  defaults.environment = &env;
+  json body = NamespaceBody();
+  body["webhook"]["secret_env"] = "NS_HOOK";
+  auto type = ParseResourceType("namespace", body, defaults);
+  ASSERT_TRUE(type.ok()) << type.error().details;
+  for (SecretOutput secrets : {SecretOutput::kRedact, SecretOutput::kInclude}) {
+    json out = ResourceTypeToJson(*type, secrets);
+    EXPECT_EQ(out["webhook"]["secret_env"], "NS_HOOK");
+    EXPECT_TRUE(out["webhook"]["secret"].is_null());
+    EXPECT_EQ(out.dump().find("env-secret-value"), std::string::npos);
+  }
+  auto again = ParseResourceType("namespace", ResourceTypeToJson(*type), defaults);
+  ASSERT_TRUE(again.ok()) << again.error().details;
+  EXPECT_EQ(*again, *type);
+}
+
 TEST(ValidateResourceTypeTest, ChecksBuiltStruct) {
   ResourceTypeConfig type;
   type.name = "lb";
