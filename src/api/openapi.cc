@@ -162,10 +162,9 @@ Json Components(const OpenApiOptions& o) {
            {{"type", "array"}, {"items", SchemaRef("TenantResource")}}}}}}}};
   schemas["Webhook"] = {
       {"type", "object"},
-      {"additionalProperties", false},
       {"properties",
        {{"enabled", {{"type", "boolean"}, {"default", false}}},
-        {"url", {{"type", "string"}, {"format", "uri"}}},
+        {"url", {{"type", "string"}, {"format", "uri"}, {"nullable", true}}},
         {"mode", {{"type", "string"}, {"enum", {"single", "staged"}}, {"default", "single"}}},
         {"timeout", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3600}}},
         {"retries", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}}}}};
@@ -426,7 +425,6 @@ void AddFixedRoutes(Json& paths) {
   Json list_types = Op("resourceTypes.list", "resource-types", "List resource types",
                        "Configured types, then those added at runtime.");
   list_types["responses"]["200"] = Response("Resource types", "ResourceTypeList");
-  AddResponses(list_types, {{"503", "Unavailable"}});
   paths["/api/v1/resource-types"]["get"] = list_types;
 
   Json add_type = Op("resourceTypes.add", "resource-types", "Add a resource type",
@@ -459,26 +457,22 @@ void AddFixedRoutes(Json& paths) {
   openapi["responses"]["200"] = {
       {"description", "The document"},
       {"content", JsonContent({{"type", "object"}, {"additionalProperties", true}})}};
-  AddResponses(openapi, {{"404", "NotFound"}});
   paths["/openapi.json"]["get"] = openapi;
 
   Json docs = Op("system.docs", "system", "Swagger UI", "Interactive documentation, served "
                                                         "offline.");
   docs["responses"]["200"] = {{"description", "HTML page"},
                               {"content", {{"text/html", {{"schema", {{"type", "string"}}}}}}}};
-  AddResponses(docs, {{"404", "NotFound"}});
   paths["/docs"]["get"] = docs;
 
   Json health = Op("system.health", "system", "Liveness", "200 while the process serves HTTP.");
   health["responses"]["200"] = Response("Alive", "Health");
-  AddResponses(health, {{"503", "Unavailable"}});
   paths["/healthz"]["get"] = health;
 
   Json ready = Op("system.ready", "system", "Readiness",
                   "200 when every dependency answers; 503 naming each failing one.");
   ready["responses"]["200"] = Response("Ready", "Readiness");
   ready["responses"]["503"] = Response("Not ready", "NotReady");
-  AddResponses(ready, {{"404", "NotFound"}});
   paths["/readyz"]["get"] = ready;
 }
 
