@@ -13,5 +13,9 @@ using CommandRunner = std::function<int()>;
 
 // Adds `render` to `app`; `run` is set to the code to execute when it is selected.
 void RegisterRenderCommand(CLI::App& app, CommandRunner& run);
+// Adds `check-config`.
+void RegisterCheckConfigCommand(CLI::App& app, CommandRunner& run);
+// Adds `serve`.
+void RegisterServeCommand(CLI::App& app, CommandRunner& run);
 
 }  // namespace gitops::cli

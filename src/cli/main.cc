@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gitops::cli::CommandRunner run;
   gitops::cli::RegisterRenderCommand(app, run);
+  gitops::cli::RegisterCheckConfigCommand(app, run);
+  gitops::cli::RegisterServeCommand(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;
 }

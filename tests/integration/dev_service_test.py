@@ -4,6 +4,8 @@ import json
 import subprocess
 import unittest
 
+import yaml
+
 from service import Service, commit_count, git
 
 NS_HEADERS = {"X-Tenant-ID": "tenant1", "X-Cluster-ID": "cluster-a"}
@@ -47,10 +49,14 @@ class DevServiceTest(unittest.TestCase):
         path = "tenants/tenant1/cluster-a/namespace/ns-create/manifest.yaml"
         self.assertEqual(job["metadata"]["manifest_path"], path)
         repo = self.svc.repo("namespace")
-        manifest = git(repo, "show", f"main:{path}")
-        self.assertIn("name: ns-create", manifest)
-        self.assertIn("managed-by: gitops-api", manifest)  # managed labels win over spec.labels
-        self.assertNotIn("someone-else", manifest)
+        docs = list(yaml.safe_load_all(git(repo, "show", f"main:{path}")))
+        namespace = next(d for d in docs if d["kind"] == "Namespace")
+        self.assertEqual(namespace["metadata"]["name"], "ns-create")
+        labels = namespace["metadata"]["labels"]
+        self.assertEqual(labels["environment"], "development")
+        self.assertEqual(labels["managed-by"], "gitops-api")  # managed labels win over spec
+        self.assertEqual(labels["tenant.io/id"], "tenant1")
+        self.assertEqual(labels["cluster.io/id"], "cluster-a")
         msg = git(repo, "log", "-1", "--format=%B", job["metadata"]["git_commit"])
         self.assertIn("Deploy namespace ns-create for tenant tenant1 in cluster cluster-a", msg)
         self.assertIn(f"Job-Id: {doc['job_id']}", msg)
@@ -143,7 +149,9 @@ class DevServiceTest(unittest.TestCase):
         self.assertEqual(m["active_jobs"], 0)
         status, _, r = self.svc.request("GET", "/api/v1/tenant/tenant-metrics/resources")
         self.assertEqual(status, 200, r)
-        self.assertEqual(sorted(r["resources"].keys()), ["misc", "namespace"])
+        non_empty = sorted(t for t, items in r["resources"].items() if items)
+        self.assertEqual(non_empty, ["misc", "namespace"])
+        self.assertEqual(r["resources"]["misc"][0]["name"], "m2")
 
     def test_openapi_and_docs_are_served(self):
         status, _, doc = self.svc.request("GET", "/openapi.json")
