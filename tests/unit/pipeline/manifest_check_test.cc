@@ -30,6 +30,16 @@ TEST(ManifestCheckTest, DuplicateIndentationErrorNamesItsLine) {
   EXPECT_NE(status.error().message.find("line 3"), std::string::npos) << status.error().message;
 }
 
+TEST(ManifestCheckTest, UndefinedAliasFails) {
+  EXPECT_FALSE(CheckManifest(ManifestFormat::kYaml, "m.yaml", "a: *nowhere\n").ok());
+}
+
+TEST(ManifestCheckTest, ErrorInALaterDocumentFails) {
+  Status status = CheckManifest(ManifestFormat::kYaml, "m.yaml", "a: 1\n---\nb: {c: 1\n");
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("line "), std::string::npos) << status.error().message;
+}
+
 TEST(ManifestCheckTest, TextIsNotChecked) {
   EXPECT_TRUE(CheckManifest(ManifestFormat::kText, "x.pkr.hcl", "c: [unclosed\n").ok());
 }
