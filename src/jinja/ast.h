@@ -38,6 +38,7 @@ enum class ExprKind : uint8_t {
   kOr,
   kCompare,   // a op b op c...; ops
   kCond,      // b if a else c (c may be null)
+  kConstDict, // a dict literal of constants, prebuilt in value; evaluates to a fresh copy
 };
 
 enum class BinOp : uint8_t { kAdd, kSub, kMul, kDiv, kFloorDiv, kMod, kPow, kConcat };
@@ -63,8 +64,15 @@ struct Expr {
   CallExprArgs args;           // kCall, kFilter, kTest
   FilterFn filter = nullptr;   // kFilter, resolved at compile time
   TestFn test = nullptr;       // kTest
-  int slot = -1;               // kName: index of a compile-time constant, unused for now
+  uint8_t method_kinds = 0;    // kGetattr: kMethod* bits of the kinds with a method `name`
+  std::vector<ExprPtr> constants;  // kLiteral/kConstDict folded from a tuple/dict: its items
 };
+
+// Expr::method_kinds bits: the attribute names a str/list/tuple/dict method.
+inline constexpr uint8_t kMethodStr = 1;
+inline constexpr uint8_t kMethodList = 2;
+inline constexpr uint8_t kMethodTuple = 4;
+inline constexpr uint8_t kMethodDict = 8;
 
 // Assignment targets: a name, a tuple of targets, or ns.attr.
 struct Target {
@@ -119,7 +127,7 @@ struct Stmt {
   bool uses_caller = false;      // kMacro: the body references `caller`
   bool uses_varargs = false;     // kMacro: the body references `varargs`
   bool uses_kwargs = false;      // kMacro: the body references `kwargs`
-  bool uses_loop = true;         // kFor: the body references `loop`
+  bool uses_loop = true;         // kFor: the body may see `loop` (computed after parsing)
   std::vector<std::pair<std::string, std::string>> names;  // kFromImport (name, alias)
   std::string template_name;     // kBlock: the template that defines it
 };

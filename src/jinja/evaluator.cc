@@ -86,20 +86,39 @@ class BoundMethod final : public Object {
   std::string name_;
 };
 
-// A sequence to iterate: a list/tuple, the keys of a dict, or materialized items.
+// A sequence to iterate: a list/tuple, the keys or the (key, value) items of a dict, or
+// materialized items.
 struct Seq {
   Value src;
-  enum Mode : uint8_t { kList, kKeys, kVec } mode = kVec;
+  enum Mode : uint8_t { kList, kKeys, kItems, kVec } mode = kVec;
   ValueList vec;
   size_t size = 0;
   Value Get(size_t i) const {
     switch (mode) {
       case kList: return src.At(i);
       case kKeys: return src.KeyAt(i);
+      case kItems: return Value::Tuple({src.KeyAt(i), src.ValueAt(i)});
       default: return vec[i];
     }
   }
 };
+
+// True when `obj` (a str, list, tuple or dict) has a method whose kMethod* bits are `bits`.
+bool HasMethodBits(const Value& obj, uint8_t bits) {
+  switch (obj.kind()) {
+    case Value::Kind::kString: return bits & kMethodStr;
+    case Value::Kind::kList: return bits & (obj.IsTuple() ? kMethodTuple : kMethodList);
+    case Value::Kind::kDict: return bits & kMethodDict;
+    default: return false;
+  }
+}
+
+// `<dict>.items()` with no arguments: a for loop iterates it in place.
+bool IsItemsCall(const Expr& e) {
+  return e.kind == ExprKind::kCall && e.items[0]->kind == ExprKind::kGetattr &&
+         e.items[0]->name == "items" && e.args.positional.empty() && e.args.keyword.empty() &&
+         !e.args.star && !e.args.star_star;
+}
 
 struct Binding {
   std::string_view name;
@@ -249,6 +268,15 @@ class Renderer final : public Runtime {
     locals_.push_back({name, std::move(v)});
   }
   Status Assign(const Target& t, const Value& v);
+  // Assigns item `i` of `seq` to `t`; (key, value) items go to a two-name target directly.
+  Status AssignItem(const Target& t, const Seq& seq, size_t i) {
+    if (seq.mode == Seq::kItems && t.kind == Target::Kind::kTuple && t.items.size() == 2 &&
+        t.items[0].kind == Target::Kind::kName && t.items[1].kind == Target::Kind::kName) {
+      EV_RETURN_IF_ERROR(Assign(t.items[0], seq.src.KeyAt(i)));
+      return Assign(t.items[1], seq.src.ValueAt(i));
+    }
+    return Assign(t, seq.Get(i));
+  }
   Result<Seq> MakeSeq(const Value& v);
 
   // ---- statements ---------------------------------------------------------------------------
@@ -298,8 +326,13 @@ class Renderer final : public Runtime {
   }
   Status BuildArgs(const CallExprArgs& a, CallArgs& out, std::vector<Value>& keep);
   Result<Value> EvalCall(const Expr& e);
+  // Calls attribute `callee.name` of `obj` (already evaluated) with the arguments of `e`.
+  Result<Value> CallAttr(const Expr& e, const Expr& callee, const Value& obj);
+  // The iterable of a for loop; `d.items()` of a dict is iterated in place.
+  Result<Seq> LoopSeq(const Expr& e);
   Result<Value> CallValue(const Value& fn, CallArgs& args);
-  Result<Value> GetAttrValue(const Value& obj, std::string_view name);
+  // Jinja's getattr. `method_bits` are the name's kMethod* bits when known (-1: look up).
+  Result<Value> GetAttrValue(const Value& obj, std::string_view name, int method_bits = -1);
   Result<Value> GetItemValue(const Value& obj, const Value& key);
   Result<Value> EvalSlice(const Expr& e);
   Result<Value> Binary(BinOp op, const Value& a, const Value& b);
@@ -962,8 +995,7 @@ Status Renderer::Exec(const Stmt& s) {
 }
 
 Status Renderer::ExecFor(const Stmt& s) {
-  EV_ASSIGN(Value iterable, Eval(*s.expr));
-  EV_ASSIGN(Seq seq, MakeSeq(iterable));
+  EV_ASSIGN(Seq seq, LoopSeq(*s.expr));
   if (!s.conds.empty()) {
     // The `if` clause filters before the loop runs, so loop.length counts what is left.
     Saved saved = Save();
@@ -972,9 +1004,8 @@ Status Renderer::ExecFor(const Stmt& s) {
     Seq filtered;
     for (size_t i = 0; i < seq.size; ++i) {
       GITOPS_RETURN_IF_ERROR(Tick(1));
-      Value item = seq.Get(i);
       locals_.resize(scope_start_);
-      Status st = Assign(s.target, item);
+      Status st = AssignItem(s.target, seq, i);
       if (!st.ok()) {
         Restore(saved);
         return st;
@@ -985,7 +1016,7 @@ Status Renderer::ExecFor(const Stmt& s) {
         Restore(saved);
         return Unexpected(std::move(t).error());
       }
-      if (*t) filtered.vec.push_back(std::move(item));
+      if (*t) filtered.vec.push_back(seq.Get(i));
     }
     Restore(saved);
     filtered.size = filtered.vec.size();
@@ -999,17 +1030,26 @@ Status Renderer::RunLoop(const Stmt& s, Seq seq, int depth) {
   Saved saved = Save();
   ++scope_depth_;
   scope_start_ = locals_.size();
-  auto loop = std::make_shared<LoopObject>(&s, std::move(seq), depth);
-  Value loop_value = Value::FromObject(loop);
+  // The loop object exists only when the body can see it.
+  std::shared_ptr<LoopObject> loop;
+  Value loop_value;
+  const Seq* items = &seq;
+  if (s.uses_loop || s.recursive) {
+    loop = std::make_shared<LoopObject>(&s, std::move(seq), depth);
+    loop_value = Value::FromObject(loop);
+    items = &loop->seq_;
+  }
   Status st = OkStatus();
-  size_t n = loop->seq_.size;
+  size_t n = items->size;
   for (size_t i = 0; i < n && st.ok(); ++i) {
     st = Tick(1);
     if (!st.ok()) break;
     locals_.resize(scope_start_);
-    loop->index0_ = i;
-    locals_.push_back({"loop", loop_value});
-    st = Assign(s.target, loop->seq_.Get(i));
+    if (loop) {
+      loop->index0_ = i;
+      locals_.push_back({"loop", loop_value});
+    }
+    st = AssignItem(s.target, *items, i);
     if (st.ok()) st = ExecBody(s.body);
   }
   Restore(saved);
@@ -1372,26 +1412,57 @@ Result<Value> Renderer::CallValue(const Value& fn, CallArgs& args) {
   return Unexpected(TypeErr("'" + std::string(fn.TypeName()) + "' object is not callable"));
 }
 
-Result<Value> Renderer::EvalCall(const Expr& e) {
-  const Expr& callee = *e.items[0];
+Result<Value> Renderer::CallAttr(const Expr& e, const Expr& callee, const Value& obj) {
+  if (obj.IsUndefined()) return Unexpected(UndefinedError(obj));
   CallArgs args;
   std::vector<Value> keep;
+  EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
+  if (HasMethodBits(obj, callee.method_kinds)) {
+    return CallMethod(*this, obj, callee.name, args);
+  }
+  EV_ASSIGN(Value fn, GetAttrValue(obj, callee.name, callee.method_kinds));
+  return CallValue(fn, args);
+}
+
+Result<Seq> Renderer::LoopSeq(const Expr& e) {
+  if (!IsItemsCall(e)) {
+    EV_ASSIGN(Value iterable, Eval(e));
+    return MakeSeq(iterable);
+  }
+  EV_ASSIGN(Value obj, Eval(*e.items[0]->items[0]));
+  if (!obj.IsDict()) {
+    Result<Value> iterable = CallAttr(e, *e.items[0], obj);
+    if (!iterable.ok()) return Unexpected(Locate(std::move(iterable).error(), e.line));
+    return MakeSeq(*iterable);
+  }
+  // As dict.items() does, count the items against the iteration limit up front.
+  Status st = Tick(obj.Size());
+  if (!st.ok()) return Unexpected(Locate(std::move(st).error(), e.line));
+  Seq seq;
+  seq.size = obj.Size();
+  seq.src = std::move(obj);
+  seq.mode = Seq::kItems;
+  return seq;
+}
+
+Result<Value> Renderer::EvalCall(const Expr& e) {
+  const Expr& callee = *e.items[0];
   if (callee.kind == ExprKind::kGetattr) {
     EV_ASSIGN(Value obj, Eval(*callee.items[0]));
-    if (obj.IsUndefined()) return Unexpected(UndefinedError(obj));
-    EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
-    if (!obj.IsObject() && HasMethod(obj, callee.name)) {
-      return CallMethod(*this, obj, callee.name, args);
-    }
-    EV_ASSIGN(Value fn, GetAttrValue(obj, callee.name));
-    return CallValue(fn, args);
+    return CallAttr(e, callee, obj);
   }
+  CallArgs args;
+  std::vector<Value> keep;
   EV_ASSIGN(Value fn, Eval(callee));
   EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
   return CallValue(fn, args);
 }
 
-Result<Value> Renderer::GetAttrValue(const Value& obj, std::string_view name) {
+Result<Value> Renderer::GetAttrValue(const Value& obj, std::string_view name, int method_bits) {
+  auto has_method = [&] {
+    return method_bits < 0 ? HasMethod(obj, name)
+                           : HasMethodBits(obj, static_cast<uint8_t>(method_bits));
+  };
   switch (obj.kind()) {
     case Value::Kind::kUndefined: return Unexpected(UndefinedError(obj));
     case Value::Kind::kObject: {
@@ -1399,13 +1470,13 @@ Result<Value> Renderer::GetAttrValue(const Value& obj, std::string_view name) {
       return v;
     }
     case Value::Kind::kDict:
-      if (HasMethod(obj, name)) {
+      if (has_method()) {
         return Value::FromObject(std::make_shared<BoundMethod>(obj, std::string(name)));
       }
       if (auto v = obj.Find(name)) return *v;
       return Value::UndefinedOwned(std::string(name), "dict object");
     default:
-      if ((obj.IsString() || obj.IsList()) && HasMethod(obj, name)) {
+      if ((obj.IsString() || obj.IsList()) && has_method()) {
         return Value::FromObject(std::make_shared<BoundMethod>(obj, std::string(name)));
       }
       return Value::UndefinedOwned(std::string(name), OwnerType(obj));
@@ -1779,9 +1850,16 @@ Result<Value> Renderer::EvalInner(const Expr& e) {
       }
       return Value::Dict(std::move(d));
     }
+    case ExprKind::kConstDict: {
+      DictData d;
+      size_t n = e.value.Size();
+      d.items.reserve(n);
+      for (size_t i = 0; i < n; ++i) d.items.emplace_back(e.value.KeyAt(i), e.value.ValueAt(i));
+      return Value::Dict(std::move(d));
+    }
     case ExprKind::kGetattr: {
       EV_ASSIGN(Value obj, Eval(*e.items[0]));
-      return GetAttrValue(obj, e.name);
+      return GetAttrValue(obj, e.name, e.method_kinds);
     }
     case ExprKind::kGetitem: {
       EV_ASSIGN(Value obj, Eval(*e.items[0]));

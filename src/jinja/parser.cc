@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "jinja/methods.h"
+
 namespace gitops::jinja {
 namespace {
 
@@ -1152,11 +1154,123 @@ class Parser {
   TemplateAst* ast_ = nullptr;
 };
 
+// ---- compile-time analysis ----------------------------------------------------------------
+// After parsing, one pass over the tree precomputes what the evaluator would otherwise work out
+// on every render: which kinds of values have a method named like an attribute, constant dict
+// and tuple literals, and whether a for loop's body can see `loop`.
+
+// The method bits of `name` (Expr::method_kinds).
+uint8_t MethodKinds(std::string_view name) {
+  uint8_t bits = 0;
+  if (HasMethod(Value::StrView(""), name)) bits |= kMethodStr;
+  if (HasMethod(Value::List({}), name)) bits |= kMethodList;
+  if (HasMethod(Value::Tuple({}), name)) bits |= kMethodTuple;
+  if (HasMethod(Value::Dict({}), name)) bits |= kMethodDict;
+  return bits;
+}
+
+bool IsLiteral(const ExprPtr& e) { return e && e->kind == ExprKind::kLiteral; }
+
+// Tuples of literals become literals. A dict of literals is built once (kConstDict) and copied
+// on evaluation: Python creates a new dict each time, and dicts may be mutated. Lists stay as
+// they are for the same reason. Keys Python cannot hash (lists, dicts) are never literals, so
+// folding never hides an error.
+void FoldConstant(Expr& e) {
+  if (e.kind != ExprKind::kTuple && e.kind != ExprKind::kDict) return;
+  for (const auto& it : e.items) {
+    if (!IsLiteral(it)) return;
+  }
+  if (e.kind == ExprKind::kTuple) {
+    ValueList items;
+    items.reserve(e.items.size());
+    for (const auto& it : e.items) items.push_back(it->value);
+    e.value = Value::Tuple(std::move(items));
+    e.kind = ExprKind::kLiteral;
+  } else {
+    DictData d;
+    for (size_t i = 0; i + 1 < e.items.size(); i += 2) {
+      const Value& k = e.items[i]->value;
+      if (k.IsDict() || (k.IsList() && !k.IsTuple()) || k.IsUndefined()) return;
+      d.Set(k, e.items[i + 1]->value);
+    }
+    e.value = Value::Dict(std::move(d));
+    e.kind = ExprKind::kConstDict;
+  }
+  // The folded value may point into the children's strings: keep them alive in `constants`.
+  e.constants = std::move(e.items);
+  e.items.clear();
+}
+
+class Analyzer {
+ public:
+  void Walk(Body& body) {
+    for (auto& s : body) Statement(*s);
+  }
+
+ private:
+  void Expression(ExprPtr& p) {
+    if (!p) return;
+    Expr& e = *p;
+    for (auto& it : e.items) Expression(it);
+    for (auto& a : e.args.positional) Expression(a);
+    for (auto& [k, a] : e.args.keyword) Expression(a);
+    Expression(e.args.star);
+    Expression(e.args.star_star);
+    if (e.kind == ExprKind::kName && e.name == "loop") MarkLoopUse();
+    if (e.kind == ExprKind::kGetattr) e.method_kinds = MethodKinds(e.name);
+    FoldConstant(e);
+  }
+
+  void TargetNames(const Target& t) {
+    if (t.kind == Target::Kind::kAttr && t.name == "loop") MarkLoopUse();
+    for (const auto& it : t.items) TargetNames(it);
+  }
+
+  // `loop` is looked up by name at run time; a body that mentions it anywhere (nested loops and
+  // macros included), or that imports a template with its context or defines a block (whose
+  // override in a child template may use it), needs the loop object.
+  void MarkLoopUse() {
+    for (Stmt* f : for_stack_) f->uses_loop = true;
+  }
+
+  void Statement(Stmt& s) {
+    if (s.kind == StmtKind::kFor) {
+      s.uses_loop = false;
+      Expression(s.expr);  // the iterable sees the enclosing loop, not this one
+      for_stack_.push_back(&s);
+      for (auto& c : s.conds) Expression(c);
+      Walk(s.body);
+      for_stack_.pop_back();
+      Walk(s.else_body);
+      TargetNames(s.target);
+      return;
+    }
+    if (s.kind == StmtKind::kBlock || s.kind == StmtKind::kImport ||
+        s.kind == StmtKind::kFromImport) {
+      MarkLoopUse();
+    }
+    Expression(s.expr);
+    for (auto& c : s.conds) Expression(c);
+    for (auto& b : s.bodies) Walk(b);
+    Walk(s.body);
+    Walk(s.else_body);
+    Expression(s.filter);
+    for (auto& p : s.params) Expression(p.default_value);
+    TargetNames(s.target);
+    for (const auto& t : s.targets) TargetNames(t);
+  }
+
+  std::vector<Stmt*> for_stack_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<TemplateAst>> Parse(std::vector<Token> tokens, std::string_view name) {
   Parser parser(std::move(tokens), name);
-  return parser.Run();
+  auto ast = parser.Run();
+  if (!ast.ok()) return ast;
+  Analyzer().Walk((*ast)->body);
+  return ast;
 }
 
 }  // namespace gitops::jinja

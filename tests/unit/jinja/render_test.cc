@@ -289,6 +289,67 @@ TEST(RenderTest, TimeBudget) {
   EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded);
 }
 
+// The evaluator's fast paths (dict.items() iterated in place, no loop object when the body
+// cannot see `loop`, constant dict/tuple literals) render what Jinja2 3.1 renders.
+const RenderCase kFastPathCases[] = {
+    {"{% for k, v in d.items() %}{{ loop.index }}{{ k }}{{ v }}<{{ loop.previtem }}>{% endfor %}",
+     R"({"d": {"a": 1, "b": 2}})", "1a1<>2b2<('a', 1)>"},
+    {"{% for k, v in d.items() if v > 1 %}{{ loop.length }}{{ k }}{% endfor %}",
+     R"({"d": {"a": 1, "b": 2, "c": 3}})", "2b2c"},
+    {"{% for p in d.items() %}{{ p }}{% endfor %}", R"({"d": {"a": 1}})", "('a', 1)"},
+    {"{% for k, v in {'x': [1], 'y': (2,)}.items() %}{{ k }}{{ v }}{% endfor %}", "{}",
+     "x[1]y(2,)"},
+    {"{% for a in [1, 2] %}{% for b in [3] %}{% endfor %}{{ loop.index }}{% endfor %}", "{}",
+     "12"},
+    {"{% for a in [1, 2] %}{% macro m() %}{{ loop.index }}{% endmacro %}{{ m() }}{% endfor %}",
+     "{}", "12"},
+    {"{% for a in [1, 2] %}{% for b in [3] %}{{ loop.index }}{% endfor %}{% endfor %}", "{}",
+     "11"},
+    {"{% set a = {'x': 1} %}{% set b = {'x': 1} %}{{ a is sameas b }}{{ a == b }}", "{}",
+     "FalseTrue"},
+};
+
+class FastPathTest : public ::testing::TestWithParam<RenderCase> {};
+
+TEST_P(FastPathTest, MatchesJinja2) {
+  const RenderCase& c = GetParam();
+  Environment env;
+  auto tmpl = env.FromString(c.source, "t.j2");
+  ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+  auto out = (*tmpl)->Render(Json::parse(c.values));
+  ASSERT_TRUE(out.ok()) << c.source << ": " << out.error().message;
+  EXPECT_EQ(*out, c.expected) << c.source;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, FastPathTest, ::testing::ValuesIn(kFastPathCases));
+
+TEST(RenderTest, ItemsLoopErrorsAsJinja2) {
+  Environment env;
+  auto unpack = (*env.FromString("{% for a, b, c in d.items() %}{% endfor %}", "t.j2"))
+                    ->Render(Json{{"d", {{"a", 1}}}});
+  ASSERT_FALSE(unpack.ok());
+  EXPECT_EQ(unpack.error().message, "t.j2:1: not enough values to unpack (expected 3, got 2)");
+  auto undefined =
+      (*env.FromString("\n{% for k, v in missing.items() %}{% endfor %}", "t.j2"))->Render({});
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_EQ(undefined.error().message, "t.j2:2: 'missing' is undefined");
+  auto str = (*env.FromString("{% for k in s.items() %}{% endfor %}", "t.j2"))
+                 ->Render(Json{{"s", "x"}});
+  ASSERT_FALSE(str.ok());
+  EXPECT_EQ(str.error().message, "t.j2:1: 'str object' has no attribute 'items'");
+}
+
+TEST(RenderTest, ItemsLoopCountsAgainstIterationLimit) {
+  Options o;
+  o.max_loop_iterations = 5;
+  Environment env(o);
+  // dict.items() counts its 3 items, the loop 3 iterations: 6 > 5.
+  auto out = (*env.FromString("{% for k, v in d.items() %}{% endfor %}"))
+                 ->Render(Json{{"d", {{"a", 1}, {"b", 2}, {"c", 3}}}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kResourceExhausted);
+}
+
 TEST(RenderTest, RenderToReusesBuffer) {
   Environment env;
   auto t = *env.FromString("{{ a }}");
