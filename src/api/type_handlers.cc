@@ -23,7 +23,12 @@ Json TypeJson(const config::ResourceTypeConfig& type) {
 }  // namespace
 
 TypeHandlers::TypeHandlers(types::TypeRegistry& registry, config::TypeDefaults defaults)
-    : registry_(registry), defaults_(defaults) {}
+    : registry_(registry), defaults_([&] {
+        // A type posted by a client must never read the service's environment (secret_env
+        // would let it exfiltrate any variable through its webhook).
+        defaults.environment = nullptr;
+        return defaults;
+      }()) {}
 
 Status TypeHandlers::Register(http::Router& router) {
   GITOPS_RETURN_IF_ERROR(router.Add(

@@ -11,7 +11,8 @@ namespace gitops::api {
 class TypeHandlers {
  public:
   // `registry` must outlive this object and the router it registers on. `defaults` fill the
-  // webhook timeout/retries a posted type leaves out.
+  // webhook timeout/retries a posted type leaves out; their `environment` is ignored, so
+  // webhook.secret_env is refused for posted types.
   TypeHandlers(types::TypeRegistry& registry, config::TypeDefaults defaults);
 
   // Adds GET /api/v1/resource-types, GET /api/v1/resource-types/{name} and

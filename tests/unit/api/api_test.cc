@@ -517,6 +517,29 @@ TEST_F(ApiTest, AddingATypeNeedsNameAndFlavors) {
   EXPECT_EQ(registry_.List().size(), 5u);
 }
 
+TEST_F(ApiTest, AddedTypeCannotReadTheServiceEnvironment) {
+  auto res = Write("POST", "/api/v1/resource-types",
+                   R"({"name":"lb","flavors":["small"],
+                       "webhook":{"enabled":true,"url":"https://hooks.example.com/x",
+                                  "secret_env":"PATH"}})");
+  EXPECT_EQ(res.status, 400) << res.body;
+  EXPECT_NE(ParseBody(res)["error"].get<std::string>().find("secret_env"), std::string::npos)
+      << res.body;
+  EXPECT_EQ(registry_.Find("lb"), nullptr);
+}
+
+TEST_F(ApiTest, ResourceTypesNeverShowAWebhookSecret) {
+  ASSERT_EQ(Write("POST", "/api/v1/resource-types",
+                  R"({"name":"lb","flavors":["small"],
+                      "webhook":{"enabled":true,"url":"https://hooks.example.com/x",
+                                 "secret":"s3cret-value"}})")
+                .status,
+            201);
+  EXPECT_EQ(Call("GET", "/api/v1/resource-types").body.find("s3cret-value"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/resource-types/lb").body.find("s3cret-value"),
+            std::string::npos);
+}
+
 // ---- Health -------------------------------------------------------------------------------
 
 TEST_F(ApiTest, HealthzIsOk) {
