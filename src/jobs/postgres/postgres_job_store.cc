@@ -1,0 +1,313 @@
+// PostgresJobStore: jobs table access, the group-commit queue for Create, and the single-
+// statement state-machine update.
+#include "jobs/postgres/postgres_job_store.h"
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "pg/values.h"
+
+namespace gitops::jobs {
+namespace {
+
+constexpr int kInsertColumns = 16;
+constexpr const char* kInsertHead =
+    "INSERT INTO jobs (job_id, job_type, tenant_id, cluster_id, resource_type, resource_name,"
+    " operation, flavor, spec, status, created_at, updated_at, logs, metadata, result, error,"
+    " partition) VALUES ";
+constexpr const char* kInsertTail = " ON CONFLICT (job_id) DO NOTHING RETURNING job_id";
+
+constexpr const char* kSelectColumns =
+    "SELECT job_id, job_type, tenant_id, cluster_id, resource_type, resource_name, operation,"
+    " flavor, spec, status, gitops_us(created_at), gitops_us(updated_at), logs, metadata,"
+    " result, error, partition FROM jobs ";
+
+// "($1,$2,...)" for the row starting at parameter `first` (1-based).
+void AppendRowPlaceholders(std::string& sql, int first) {
+  auto p = [&](int i) { return "$" + std::to_string(first + i); };
+  sql += "(" + p(0) + "," + p(1) + "," + p(2) + "," + p(3) + "," + p(4) + "," + p(5) + "," + p(6) +
+         "," + p(7) + "," + p(8) + "::json," + p(9) + ",gitops_ts(" + p(10) +
+         "::bigint),gitops_ts(" + p(10) + "::bigint)," + p(11) + "::jsonb," + p(12) + "::jsonb," +
+         p(13) + "::json," + p(14) + "," + p(15) + ")";
+}
+
+void AppendRowParams(pg::Params& params, const Job& job, Clock::TimePoint now) {
+  params.emplace_back(job.job_id);
+  params.emplace_back(std::string(JobTypeName(job.job_type)));
+  params.emplace_back(job.tenant_id);
+  params.emplace_back(job.cluster_id);
+  params.emplace_back(job.resource_type);
+  params.emplace_back(job.resource_name);
+  params.emplace_back(std::string(OperationName(job.operation)));
+  params.emplace_back(job.flavor);
+  params.emplace_back(pg::JsonParam(job.spec.is_null() ? Json::object() : job.spec));
+  params.emplace_back(std::string(JobStatusName(job.status)));
+  params.emplace_back(pg::MicrosParam(now));
+  Json logs = Json::array();
+  for (const auto& line : job.logs) logs.push_back(line);
+  params.emplace_back(pg::JsonParam(logs));
+  params.emplace_back(pg::JsonParam(job.metadata.is_object() ? job.metadata : Json::object()));
+  params.emplace_back(job.result.is_null() ? pg::Param() : pg::Param(pg::JsonParam(job.result)));
+  params.emplace_back(job.error);
+  params.emplace_back(job.partition);
+}
+
+Result<Job> DecodeJob(const pg::Rows& rows, size_t r) {
+  Job job;
+  job.job_id = rows.Text(r, 0);
+  if (rows.Text(r, 1) != JobTypeName(JobType::kResource)) {
+    return Unexpected(ErrorCode::kInternal, "job " + job.job_id + " has an unknown job_type");
+  }
+  job.tenant_id = rows.Text(r, 2);
+  job.cluster_id = rows.Text(r, 3);
+  job.resource_type = rows.Text(r, 4);
+  job.resource_name = rows.Text(r, 5);
+  auto op = ParseOperation(rows.Text(r, 6));
+  if (!op.ok()) return Unexpected(std::move(op).error());
+  job.operation = *op;
+  job.flavor = rows.Text(r, 7);
+  auto spec = pg::JsonAt(rows, r, 8, Json::object());
+  if (!spec.ok()) return Unexpected(std::move(spec).error());
+  job.spec = std::move(*spec);
+  auto status = ParseJobStatus(rows.Text(r, 9));
+  if (!status.ok()) return Unexpected(std::move(status).error());
+  job.status = *status;
+  auto created = pg::TimeAt(rows, r, 10);
+  auto updated = pg::TimeAt(rows, r, 11);
+  if (!created.ok()) return Unexpected(std::move(created).error());
+  if (!updated.ok()) return Unexpected(std::move(updated).error());
+  job.created_at = *created;
+  job.updated_at = *updated;
+  auto logs = pg::JsonAt(rows, r, 12, Json::array());
+  if (!logs.ok()) return Unexpected(std::move(logs).error());
+  for (const auto& line : *logs) {
+    if (line.is_string()) job.logs.push_back(line.get<std::string>());
+  }
+  auto metadata = pg::JsonAt(rows, r, 13, Json::object());
+  if (!metadata.ok()) return Unexpected(std::move(metadata).error());
+  job.metadata = std::move(*metadata);
+  auto result = pg::JsonAt(rows, r, 14);
+  if (!result.ok()) return Unexpected(std::move(result).error());
+  job.result = std::move(*result);
+  if (!rows.IsNull(r, 15)) job.error = std::string(rows.Text(r, 15));
+  job.partition = rows.Text(r, 16);
+  return job;
+}
+
+Error NotFound(std::string_view job_id) {
+  return MakeError(ErrorCode::kNotFound, "job " + std::string(job_id) + " not found");
+}
+
+}  // namespace
+
+struct PostgresJobStore::PendingCreate {
+  Job job;
+  Clock::TimePoint now;
+  bool done = false;
+  Status status;
+};
+
+PostgresJobStore::PostgresJobStore(std::shared_ptr<pg::Pool> pool, const Clock& clock,
+                                   PostgresJobStoreOptions options)
+    : pool_(std::move(pool)), clock_(clock), options_(options) {}
+
+PostgresJobStore::~PostgresJobStore() = default;
+
+Status PostgresJobStore::Create(Job job) {
+  if (job.job_id.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
+  }
+  Clock::TimePoint now = clock_.Now();
+  if (options_.group_commit) return CreateGrouped(std::move(job), now);
+  PendingCreate one{std::move(job), now, false, OkStatus()};
+  InsertBatch({&one});
+  return one.status;
+}
+
+Status PostgresJobStore::CreateGrouped(Job job, Clock::TimePoint now) {
+  PendingCreate me{std::move(job), now, false, OkStatus()};
+  std::unique_lock lock(group_mu_);
+  group_queue_.push_back(&me);
+  for (;;) {
+    if (me.done) return me.status;
+    // Lead a batch when a slot is free: take what is queued (this call's job and those of
+    // every thread that arrived while the previous batch was committing).
+    if (group_leaders_ < std::max<size_t>(options_.max_inflight_batches, 1) &&
+        !group_queue_.empty()) {
+      ++group_leaders_;
+      std::vector<PendingCreate*> batch;
+      while (!group_queue_.empty() && batch.size() < std::max<size_t>(options_.max_batch, 1)) {
+        batch.push_back(group_queue_.front());
+        group_queue_.pop_front();
+      }
+      lock.unlock();
+      InsertBatch(batch);
+      lock.lock();
+      for (PendingCreate* entry : batch) entry->done = true;
+      --group_leaders_;
+      group_done_.notify_all();
+      continue;
+    }
+    group_done_.wait(lock);
+  }
+}
+
+void PostgresJobStore::InsertBatch(const std::vector<PendingCreate*>& batch) {
+  // A second entry with an id already in this batch loses, as it would one statement later.
+  std::vector<PendingCreate*> rows;
+  std::unordered_set<std::string_view> ids;
+  for (PendingCreate* entry : batch) {
+    if (ids.insert(entry->job.job_id).second) {
+      rows.push_back(entry);
+    } else {
+      entry->status =
+          Unexpected(ErrorCode::kAlreadyExists, "job " + entry->job.job_id + " already exists");
+    }
+  }
+  std::string sql = kInsertHead;
+  pg::Params params;
+  params.reserve(rows.size() * kInsertColumns);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i > 0) sql += ",";
+    AppendRowPlaceholders(sql, static_cast<int>(i) * kInsertColumns + 1);
+    AppendRowParams(params, rows[i]->job, rows[i]->now);
+  }
+  sql += kInsertTail;
+  auto inserted = pool_->Exec(sql, params);
+  if (!inserted.ok()) {
+    // One bad row (say, text PostgreSQL refuses) must not fail its neighbours: retry alone.
+    if (rows.size() > 1 && inserted.error().code != ErrorCode::kUnavailable) {
+      for (PendingCreate* entry : rows) InsertBatch({entry});
+      return;
+    }
+    for (PendingCreate* entry : rows) entry->status = Unexpected(inserted.error());
+    return;
+  }
+  std::unordered_set<std::string_view> stored;
+  for (size_t i = 0; i < inserted->size(); ++i) stored.insert(inserted->Text(i, 0));
+  for (PendingCreate* entry : rows) {
+    if (stored.count(entry->job.job_id) != 0) {
+      entry->status = OkStatus();
+    } else {
+      entry->status =
+          Unexpected(ErrorCode::kAlreadyExists, "job " + entry->job.job_id + " already exists");
+    }
+  }
+}
+
+Result<Job> PostgresJobStore::Get(std::string_view job_id) const {
+  auto rows = pool_->Exec(std::string(kSelectColumns) + "WHERE job_id = $1", {std::string(job_id)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (rows->empty()) return Unexpected(NotFound(job_id));
+  return DecodeJob(*rows, 0);
+}
+
+Status PostgresJobStore::Update(std::string_view job_id, const JobChange& change) {
+  if (!change.metadata.is_null() && !change.metadata.is_object()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "job metadata change must be a JSON object");
+  }
+  // The statuses a job may be in for `change.status` to be legal (the state machine of job.h).
+  std::string from = "{";
+  if (change.status) {
+    for (JobStatus s : {JobStatus::kSubmitted, JobStatus::kInProgress, JobStatus::kCompleted,
+                        JobStatus::kFailed}) {
+      if (CheckTransition(s, *change.status).ok()) {
+        if (from.size() > 1) from += ",";
+        from += JobStatusName(s);
+      }
+    }
+  }
+  from += "}";
+  Json logs = Json::array();
+  for (const auto& line : change.append_logs) logs.push_back(line);
+  pg::Params params = {
+      std::string(job_id),
+      change.status ? pg::Param(std::string(JobStatusName(*change.status))) : pg::Param(),
+      from,
+      pg::JsonParam(logs),
+      pg::JsonParam(change.metadata.is_object() ? change.metadata : Json::object()),
+      change.result ? "t" : "f",
+      change.result && !change.result->is_null() ? pg::Param(pg::JsonParam(*change.result))
+                                                 : pg::Param(),
+      change.error ? "t" : "f",
+      change.error,
+      pg::MicrosParam(clock_.Now()),
+  };
+  // One statement: the row lock of UPDATE makes check-and-apply atomic against concurrent
+  // updates, and the WHERE clause is the state-machine check.
+  constexpr const char* kUpdate =
+      "UPDATE jobs SET status = coalesce($2, status), logs = logs || $4::jsonb,"
+      " metadata = metadata || $5::jsonb,"
+      " result = CASE WHEN $6::boolean THEN $7::json ELSE result END,"
+      " error = CASE WHEN $8::boolean THEN $9 ELSE error END,"
+      " updated_at = gitops_ts($10::bigint)"
+      " WHERE job_id = $1 AND ($2::text IS NULL OR status = ANY($3::text[])) RETURNING 1";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto updated = pool_->Exec(kUpdate, params);
+    if (!updated.ok()) return Unexpected(std::move(updated).error());
+    if (!updated->empty()) return OkStatus();
+    // Nothing matched: an unknown id, or an illegal move from the status the job has now.
+    auto current = pool_->Exec("SELECT status FROM jobs WHERE job_id = $1", {std::string(job_id)});
+    if (!current.ok()) return Unexpected(std::move(current).error());
+    if (current->empty() || !change.status) return Unexpected(NotFound(job_id));
+    auto status = ParseJobStatus(current->Text(0, 0));
+    if (!status.ok()) return Unexpected(std::move(status).error());
+    GITOPS_RETURN_IF_ERROR(CheckTransition(*status, *change.status));
+    // The job moved between the two statements into a status the change may leave: retry.
+  }
+  return Unexpected(ErrorCode::kAborted, "job " + std::string(job_id) +
+                                             " kept changing status under a concurrent update");
+}
+
+Result<std::vector<Job>> PostgresJobStore::List(const JobFilter& filter) const {
+  pg::Params params = {
+      filter.tenant_id,
+      filter.status ? pg::Param(std::string(JobStatusName(*filter.status))) : pg::Param(),
+      filter.resource_type,
+      filter.limit == 0 ? pg::Param() : pg::Param(std::to_string(filter.limit)),
+  };
+  auto rows = pool_->Exec(std::string(kSelectColumns) +
+                              "WHERE ($1::text IS NULL OR tenant_id = $1)"
+                              " AND ($2::text IS NULL OR status = $2)"
+                              " AND ($3::text IS NULL OR resource_type = $3)"
+                              " ORDER BY created_at DESC, seq DESC LIMIT $4::bigint",
+                          params);
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  std::vector<Job> out;
+  out.reserve(rows->size());
+  for (size_t r = 0; r < rows->size(); ++r) {
+    auto job = DecodeJob(*rows, r);
+    if (!job.ok()) return Unexpected(std::move(job).error());
+    out.push_back(std::move(*job));
+  }
+  return out;
+}
+
+Result<TenantJobStats> PostgresJobStore::TenantStats(std::string_view tenant_id) const {
+  auto rows = pool_->Exec(
+      "SELECT count(*) FILTER (WHERE status IN ('submitted', 'in_progress')),"
+      " count(*) FILTER (WHERE status = 'failed'),"
+      " count(*) FILTER (WHERE status = 'completed'), gitops_us(max(updated_at))"
+      " FROM jobs WHERE tenant_id = $1",
+      {std::string(tenant_id)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  TenantJobStats stats;
+  auto active = rows->Int(0, 0), failed = rows->Int(0, 1), completed = rows->Int(0, 2);
+  if (!active.ok() || !failed.ok() || !completed.ok()) {
+    return Unexpected(ErrorCode::kInternal, "unexpected tenant counters from PostgreSQL");
+  }
+  stats.active_jobs = static_cast<uint64_t>(*active);
+  stats.failed_jobs = static_cast<uint64_t>(*failed);
+  stats.completed_jobs = static_cast<uint64_t>(*completed);
+  if (!rows->IsNull(0, 3)) {
+    auto last = pg::TimeAt(*rows, 0, 3);
+    if (!last.ok()) return Unexpected(std::move(last).error());
+    stats.last_activity = *last;
+  }
+  return stats;
+}
+
+}  // namespace gitops::jobs

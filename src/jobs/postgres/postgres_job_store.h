@@ -1,0 +1,59 @@
+// PostgresJobStore: the JobStore of production mode, on the jobs table (migrations/). Create
+// groups concurrent calls from many threads into one multi-row INSERT and one commit (group
+// commit), so durable submissions are not bounded by one fsync each.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "jobs/job_store.h"
+#include "pg/pool.h"
+
+namespace gitops::jobs {
+
+struct PostgresJobStoreOptions {
+  // Batch concurrent Create calls into shared transactions. Off: one INSERT (one commit) each.
+  bool group_commit = true;
+  size_t max_batch = 256;           // jobs per INSERT (16 parameters each; PostgreSQL allows 65535)
+  size_t max_inflight_batches = 2;  // batches committing at once (each on its own connection)
+};
+
+class PostgresJobStore final : public JobStore {
+ public:
+  // `pool` must reach a database migrated with pg::Migrate; `clock` outlives the store.
+  PostgresJobStore(std::shared_ptr<pg::Pool> pool, const Clock& clock,
+                   PostgresJobStoreOptions options = {});
+  ~PostgresJobStore() override;
+
+  // JobStore; see job_store.h. Create returns once the job's transaction has committed (with
+  // group commit, together with the other jobs of its batch). kUnavailable while PostgreSQL is
+  // down. Every method is thread-safe and holds no lock across a query.
+  Status Create(Job job) override;
+  Result<Job> Get(std::string_view job_id) const override;
+  Status Update(std::string_view job_id, const JobChange& change) override;
+  Result<std::vector<Job>> List(const JobFilter& filter) const override;
+  Result<TenantJobStats> TenantStats(std::string_view tenant_id) const override;
+
+ private:
+  struct PendingCreate;
+  // Inserts `batch` in one statement (one transaction); sets each entry's status.
+  void InsertBatch(const std::vector<PendingCreate*>& batch);
+  Status CreateGrouped(Job job, Clock::TimePoint now);
+
+  std::shared_ptr<pg::Pool> pool_;
+  const Clock& clock_;
+  const PostgresJobStoreOptions options_;
+
+  std::mutex group_mu_;
+  std::condition_variable group_done_;
+  std::deque<PendingCreate*> group_queue_;
+  size_t group_leaders_ = 0;  // batches being inserted now
+};
+
+}  // namespace gitops::jobs
