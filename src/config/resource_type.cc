@@ -212,8 +212,7 @@ void CheckWebhook(const WebhookConfig& webhook, Checker& checker) {
       checker.Add(key, message);
     } else if (!seen.insert(event).second) {
       checker.Add(key, "event '" + event + "' is listed twice");
-    } else if (webhook.mode == WebhookMode::kSingle && event != "completed" &&
-               event != "failed") {
+    } else if (webhook.mode == WebhookMode::kSingle && event != "completed" && event != "failed") {
       checker.Add(key, "event '" + event +
                            "' is never sent in single mode (only completed and failed); use "
                            "mode: staged");
@@ -308,7 +307,7 @@ std::string_view WebhookModeName(WebhookMode mode) {
 }
 
 const std::vector<std::string>& WebhookEventNames() {
-  static const std::vector<std::string> kNames = {"submitted", "started", "rendered", "committed",
+  static const std::vector<std::string> kNames = {"submitted", "started",   "rendered", "committed",
                                                   "pushed",    "completed", "failed"};
   return kNames;
 }

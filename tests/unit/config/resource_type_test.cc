@@ -342,9 +342,9 @@ TEST(WebhookConfigTest, UnsetSecretEnvNamesKeyAndVariable) {
   defaults.environment = &env;
   for (const char* name : {"VM_HOOK_SECRET", "EMPTY_SECRET"}) {
     problems.clear();
-    auto type = CollectResourceType(
-        "vm", json{{"flavors", {"a"}}, {"webhook", {{"secret_env", name}}}}, defaults, "f.yaml",
-        "resource_types.vm", problems);
+    auto type =
+        CollectResourceType("vm", json{{"flavors", {"a"}}, {"webhook", {{"secret_env", name}}}},
+                            defaults, "f.yaml", "resource_types.vm", problems);
     EXPECT_FALSE(type);
     ASSERT_EQ(problems.size(), 1u);
     EXPECT_EQ(problems[0].key, "resource_types.vm.webhook.secret_env");

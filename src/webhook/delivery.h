@@ -1,0 +1,93 @@
+// Delivery: one notification to one URL, tracked across its attempts, and the DeliveryStore seam
+// that keeps them (memory in dev mode; PostgreSQL in production).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace gitops::webhook {
+
+enum class DeliveryStatus { kPending, kDelivered, kFailed };
+
+// "pending" / "delivered" / "failed".
+std::string_view DeliveryStatusName(DeliveryStatus status);
+// The status named `name`, or nullopt.
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name);
+
+struct Delivery {
+  std::string delivery_id;  // UUID; the same for every attempt (X-GitOps-Delivery)
+  std::string job_id;
+  std::string tenant_id;
+  std::string resource_type;
+  std::string event;  // submitted, started, rendered, committed, pushed, completed, failed
+  std::string url;
+  // The JSON object sent, fixed at creation (with delivery_id and event); each attempt's body
+  // is this plus "attempt" (BodyForAttempt).
+  std::string payload;
+  int64_t sequence = 0;  // assigned by DeliveryStore::Add, increasing: orders a job's deliveries
+  int attempts = 0;      // attempts started so far
+  int retries = 0;       // the type's webhook.retries when created
+  int max_attempts = 1;  // attempts allowed in total (1 + retries; a redelivery adds 1 + retries)
+  int timeout_ms = 30'000;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int last_http_status = 0;          // 0: no answer (yet, or a connection error / timeout)
+  std::string last_error;            // "" after a 2xx
+  Clock::TimePoint next_attempt_at;  // while pending: not sent before this
+  Clock::TimePoint created_at;
+  Clock::TimePoint updated_at;
+
+  bool operator==(const Delivery&) const = default;
+};
+
+// The delivery as the API shows it: {delivery_id, job_id, tenant_id, resource_type, event, url,
+// status, attempts, max_attempts, last_http_status (null when none), last_error (null when
+// none), next_attempt_at (ISO 8601, null unless pending), created_at, updated_at}, plus
+// "payload" (the object) when `with_payload`.
+nlohmann::ordered_json DeliveryToJson(const Delivery& delivery, bool with_payload = false);
+
+struct DeliveryFilter {
+  std::optional<std::string> tenant_id;
+  std::optional<DeliveryStatus> status;
+  std::optional<std::string> job_id;
+  size_t limit = 100;
+};
+
+// Keeps deliveries. Implementations are thread-safe.
+class DeliveryStore {
+ public:
+  virtual ~DeliveryStore() = default;
+
+  // Stores a new delivery and returns it with `sequence` assigned (greater than any before).
+  // Errors: kAlreadyExists (delivery_id taken), kInvalidArgument (empty delivery_id or job_id),
+  // kUnavailable (backend down).
+  virtual Result<Delivery> Add(Delivery delivery) = 0;
+
+  // Error: kNotFound.
+  virtual Result<Delivery> Get(std::string_view delivery_id) = 0;
+
+  // Replaces the stored delivery with the same delivery_id (sequence and created_at are kept
+  // as stored). Error: kNotFound.
+  virtual Status Update(const Delivery& delivery) = 0;
+
+  // Pending deliveries due at `now` (next_attempt_at <= now) that head their job's queue (no
+  // pending delivery of the same job_id has a smaller sequence) and whose url is not in
+  // `skip_urls`; ordered by next_attempt_at, then sequence; at most `limit`.
+  virtual Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
+                                                const std::set<std::string>& skip_urls) = 0;
+
+  // Deliveries matching every set field of `filter`, newest (highest sequence) first, at most
+  // filter.limit.
+  virtual Result<std::vector<Delivery>> List(const DeliveryFilter& filter) = 0;
+};
+
+}  // namespace gitops::webhook

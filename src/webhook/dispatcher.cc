@@ -1,0 +1,338 @@
+// The dispatcher: claims due deliveries (lease in the store), sends them on sender threads or
+// synchronously (RunOnce), and records each outcome with the retry policy.
+#include "webhook/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "core/ids.h"
+#include "webhook/signer.h"
+
+namespace gitops::webhook {
+
+Dispatcher::Dispatcher(DeliveryStore& store, HttpSender& sender, const Clock& clock,
+                       SecretSource secrets, DispatcherOptions options)
+    : store_(store),
+      sender_(sender),
+      clock_(clock),
+      secrets_(std::move(secrets)),
+      options_(std::move(options)) {
+  options_.senders = std::max(1, options_.senders);
+  options_.max_in_flight_per_url = std::max(1, options_.max_in_flight_per_url);
+  options_.batch = std::max<size_t>(1, options_.batch);
+  random_ = options_.random;
+  if (!random_) {
+    random_ = [engine = std::mt19937_64(std::random_device{}()),
+               dist = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
+      return dist(engine);
+    };
+  }
+}
+
+Dispatcher::~Dispatcher() { Stop(); }
+
+Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig& target,
+                                                    std::string_view event, const Json& payload) {
+  if (!target.Sends(event)) return std::optional<Delivery>();
+  if (target.url.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "the webhook has no url");
+  }
+  if (!payload.is_object() || !payload.contains("job_id") || !payload["job_id"].is_string() ||
+      payload["job_id"].get<std::string>().empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "a webhook payload needs a job_id");
+  }
+  auto text = [&payload](const char* key) {
+    auto it = payload.find(key);
+    return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Delivery delivery;
+  delivery.delivery_id = NewUuid();
+  delivery.job_id = text("job_id");
+  delivery.tenant_id = text("tenant_id");
+  delivery.resource_type = text("resource_type");
+  delivery.event = std::string(event);
+  delivery.url = target.url;
+  Json body = payload;
+  body.erase("attempt");
+  body["delivery_id"] = delivery.delivery_id;
+  body["event"] = delivery.event;
+  delivery.payload = body.dump();
+  delivery.retries = std::max(0, target.retries);
+  delivery.max_attempts = 1 + delivery.retries;
+  delivery.timeout_ms = std::max(1, target.timeout_seconds) * 1000;
+  const Clock::TimePoint now = clock_.Now();
+  delivery.next_attempt_at = now;
+  delivery.created_at = now;
+  delivery.updated_at = now;
+  auto stored = store_.Add(std::move(delivery));
+  if (!stored) return std::move(stored).error();
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  wake_scheduler_.notify_one();
+  return std::optional<Delivery>(*std::move(stored));
+}
+
+Result<std::string> Dispatcher::Notify(const config::WebhookConfig& target, const Json& payload) {
+  if (!target.enabled) return std::string("disabled");
+  auto delivery = Enqueue(target, EventOf(payload), payload);
+  if (!delivery) return std::move(delivery).error();
+  return std::string(delivery->has_value() ? "pending" : "filtered");
+}
+
+Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {
+  const std::string id(delivery_id);
+  {
+    std::lock_guard lock(mu_);
+    if (in_flight_ids_.count(id)) {
+      return Unexpected(ErrorCode::kFailedPrecondition,
+                        "delivery " + id + " is being sent right now; try again when it ends");
+    }
+    in_flight_ids_.insert(id);  // keeps the scheduler from claiming it meanwhile
+  }
+  auto finish = [&] {
+    {
+      std::lock_guard lock(mu_);
+      in_flight_ids_.erase(id);
+      wake_ = true;
+    }
+    wake_scheduler_.notify_one();
+  };
+  auto delivery = store_.Get(id);
+  if (!delivery) {
+    finish();
+    return std::move(delivery).error();
+  }
+  const Clock::TimePoint now = clock_.Now();
+  if (delivery->status != DeliveryStatus::kPending) {
+    delivery->status = DeliveryStatus::kPending;
+    delivery->max_attempts = delivery->attempts + 1 + delivery->retries;
+  }
+  delivery->next_attempt_at = now;
+  delivery->updated_at = now;
+  Status updated = store_.Update(*delivery);
+  finish();
+  if (!updated.ok()) return std::move(updated).error();
+  return *std::move(delivery);
+}
+
+std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
+  const size_t per_url = static_cast<size_t>(options_.max_in_flight_per_url);
+  std::set<std::string> full_urls;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [url, count] : in_flight_urls_) {
+      if (static_cast<size_t>(count) >= per_url) full_urls.insert(url);
+    }
+  }
+  const Clock::TimePoint now = clock_.Now();
+  auto due = store_.ListDue(now, options_.batch, full_urls);
+  if (!due) {
+    spdlog::warn("webhook: cannot read due deliveries: {}", due.error().message);
+    return {};
+  }
+  std::vector<Delivery> picked;
+  {
+    std::lock_guard lock(mu_);
+    for (Delivery& d : *due) {
+      if (picked.size() >= capacity) break;
+      if (in_flight_ids_.count(d.delivery_id)) continue;
+      int& count = in_flight_urls_[d.url];
+      if (static_cast<size_t>(count) >= per_url) continue;
+      ++count;
+      in_flight_ids_.insert(d.delivery_id);
+      ++busy_senders_;
+      picked.push_back(std::move(d));
+    }
+    for (auto it = in_flight_urls_.begin(); it != in_flight_urls_.end();) {
+      it = it->second == 0 ? in_flight_urls_.erase(it) : std::next(it);
+    }
+  }
+  // Claim in the store (outside the lock): count the attempt and lease the delivery, so a
+  // process that dies while sending leaves it due again after the lease.
+  std::vector<Delivery> claimed;
+  for (Delivery& d : picked) {
+    auto fresh = store_.Get(d.delivery_id);
+    if (!fresh || fresh->status != DeliveryStatus::kPending || fresh->next_attempt_at > now) {
+      Release(d);
+      continue;
+    }
+    fresh->attempts += 1;
+    fresh->next_attempt_at =
+        now + std::chrono::milliseconds(fresh->timeout_ms) + options_.lease_margin;
+    fresh->updated_at = now;
+    if (Status s = store_.Update(*fresh); !s.ok()) {
+      spdlog::warn("webhook: cannot claim delivery {}: {}", d.delivery_id, s.error().message);
+      Release(d);
+      continue;
+    }
+    claimed.push_back(*std::move(fresh));
+  }
+  return claimed;
+}
+
+void Dispatcher::Release(const Delivery& delivery) {
+  {
+    std::lock_guard lock(mu_);
+    in_flight_ids_.erase(delivery.delivery_id);
+    auto it = in_flight_urls_.find(delivery.url);
+    if (it != in_flight_urls_.end() && --it->second <= 0) in_flight_urls_.erase(it);
+    if (busy_senders_ > 0) --busy_senders_;
+    wake_ = true;
+  }
+  wake_scheduler_.notify_one();
+}
+
+double Dispatcher::Random() {
+  std::lock_guard lock(random_mu_);
+  return random_();
+}
+
+void Dispatcher::Attempt(Delivery d) {
+  const std::string body = BodyForAttempt(d.payload, d.attempts);
+  const int64_t timestamp = UnixSeconds(clock_.Now());
+  std::vector<HttpHeader> headers = {
+      {"Content-Type", "application/json"},
+      {"User-Agent", std::string(kUserAgent)},
+      {std::string(kDeliveryHeader), d.delivery_id},
+      {std::string(kTimestampHeader), std::to_string(timestamp)},
+  };
+  Outcome outcome;
+  const std::string secret = secrets_ ? secrets_(d.resource_type) : std::string();
+  Result<std::string> signature = std::string();
+  if (!secret.empty()) signature = Signer(secret).Sign(timestamp, body);
+  if (!signature) {
+    outcome.verdict = Verdict::kRetry;
+    outcome.error = "cannot sign: " + signature.error().message;
+  } else {
+    if (!signature->empty()) headers.push_back({std::string(kSignatureHeader), *signature});
+    auto answer = sender_.Post(d.url, headers, body, std::chrono::milliseconds(d.timeout_ms));
+    outcome = Classify(answer, clock_.Now());
+  }
+  const Clock::TimePoint done = clock_.Now();
+  d.last_http_status = outcome.http_status;
+  d.last_error = outcome.error;
+  d.updated_at = done;
+  switch (outcome.verdict) {
+    case Verdict::kDelivered:
+      d.status = DeliveryStatus::kDelivered;
+      break;
+    case Verdict::kRetry:
+      if (d.attempts < d.max_attempts) {
+        d.next_attempt_at =
+            done + RetryDelay(options_.retry, d.attempts, outcome.retry_after, Random());
+        std::lock_guard lock(mu_);
+        if (!next_retry_ || d.next_attempt_at < *next_retry_) next_retry_ = d.next_attempt_at;
+      } else {
+        d.status = DeliveryStatus::kFailed;
+      }
+      break;
+    case Verdict::kFail:
+      d.status = DeliveryStatus::kFailed;
+      break;
+  }
+  if (Status s = store_.Update(d); !s.ok()) {
+    spdlog::error("webhook: cannot record attempt {} of delivery {}: {}", d.attempts, d.delivery_id,
+                  s.error().message);
+  }
+  Release(d);
+  if (d.status != DeliveryStatus::kPending) {
+    spdlog::info("webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id,
+                 d.event, d.job_id, DeliveryStatusName(d.status), d.attempts,
+                 d.last_error.empty() ? "" : ": " + d.last_error);
+    if (options_.on_settled) options_.on_settled(d);
+  }
+}
+
+size_t Dispatcher::RunOnce() {
+  std::vector<Delivery> claimed = ClaimDue(std::numeric_limits<size_t>::max());
+  for (Delivery& d : claimed) Attempt(std::move(d));
+  return claimed.size();
+}
+
+Status Dispatcher::Start() {
+  std::lock_guard lock(mu_);
+  if (started_ || stopping_) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the webhook dispatcher was started before");
+  }
+  started_ = true;
+  for (int i = 0; i < options_.senders; ++i) senders_.emplace_back([this] { SenderLoop(); });
+  scheduler_ = std::thread([this] { SchedulerLoop(); });
+  return OkStatus();
+}
+
+void Dispatcher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_scheduler_.notify_all();
+  wake_senders_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  for (auto& t : senders_) {
+    if (t.joinable()) t.join();
+  }
+  senders_.clear();
+  // Claimed but never sent: give the attempt back and make it due again.
+  std::vector<Delivery> unsent;
+  {
+    std::lock_guard lock(mu_);
+    unsent.swap(ready_);
+  }
+  for (const Delivery& d : unsent) {
+    auto fresh = store_.Get(d.delivery_id);
+    if (fresh && fresh->status == DeliveryStatus::kPending) {
+      fresh->attempts = std::max(0, fresh->attempts - 1);
+      fresh->next_attempt_at = clock_.Now();
+      (void)store_.Update(*fresh);
+    }
+    Release(d);
+  }
+}
+
+void Dispatcher::SchedulerLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_ = false;
+    const size_t total = static_cast<size_t>(options_.senders);
+    const size_t free = busy_senders_ < total ? total - busy_senders_ : 0;
+    if (free > 0) {
+      lock.unlock();
+      std::vector<Delivery> claimed = ClaimDue(free);
+      lock.lock();
+      if (!claimed.empty()) {
+        for (Delivery& d : claimed) ready_.push_back(std::move(d));
+        wake_senders_.notify_all();
+      }
+    }
+    if (stopping_) break;
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(options_.poll_interval);
+    if (next_retry_) {
+      auto until_retry = std::chrono::ceil<std::chrono::milliseconds>(*next_retry_ - clock_.Now());
+      if (until_retry <= wait) {
+        next_retry_.reset();  // this pass (after the wait) picks it up
+        wait = std::max(until_retry, std::chrono::milliseconds(0));
+      }
+    }
+    wake_scheduler_.wait_for(lock, wait, [this] { return wake_ || stopping_; });
+  }
+}
+
+void Dispatcher::SenderLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_senders_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+    if (stopping_) return;  // what is left in ready_ is given back by Stop()
+    Delivery d = std::move(ready_.front());
+    ready_.erase(ready_.begin());
+    lock.unlock();
+    Attempt(std::move(d));
+    lock.lock();
+  }
+}
+
+}  // namespace gitops::webhook

@@ -1,0 +1,128 @@
+// Dispatcher: turns notifications into stored deliveries and sends the due ones with bounded
+// concurrency, per-URL back-pressure, per-job ordering, retries and redelivery.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "config/resource_type.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "webhook/delivery.h"
+#include "webhook/http_sender.h"
+#include "webhook/payload.h"
+#include "webhook/retry_policy.h"
+
+namespace gitops::webhook {
+
+inline constexpr std::string_view kUserAgent = "GitOps-API-Webhook/2.0";
+
+// The signing key of a resource type's webhook ("" = unsigned), looked up at send time so
+// pending deliveries never store it. Must be thread-safe.
+using SecretSource = std::function<std::string(const std::string& resource_type)>;
+
+struct DispatcherOptions {
+  int senders = 4;                // threads sending at once (Start)
+  int max_in_flight_per_url = 2;  // a slow receiver holds at most this many senders
+  size_t batch = 256;             // deliveries read per pass
+  RetryPolicy retry;
+  // The real loop's longest sleep between passes (it is woken earlier by Enqueue, Redeliver
+  // and finished attempts); also how soon deliveries added by another process are noticed.
+  std::chrono::milliseconds poll_interval{500};
+  // A claimed delivery is not due again until timeout + lease_margin, so one whose sender died
+  // (process killed) is sent again later.
+  std::chrono::milliseconds lease_margin{30'000};
+  // [0, 1) for the backoff jitter; default: a seeded std::mt19937_64.
+  std::function<double()> random;
+  // Told when a delivery becomes delivered or failed (e.g. to set the job's
+  // metadata.webhook_status). Called on the sending thread, without locks held.
+  std::function<void(const Delivery&)> on_settled;
+};
+
+class Dispatcher {
+ public:
+  // `store`, `sender` and `clock` must outlive the dispatcher.
+  Dispatcher(DeliveryStore& store, HttpSender& sender, const Clock& clock, SecretSource secrets,
+             DispatcherOptions options = {});
+  // Calls Stop().
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Creates a pending delivery of `payload` (a SinglePayload or StagedPayload) about `event`
+  // for `target`, due now; payload gains delivery_id and event. job_id, tenant_id and
+  // resource_type are read from the payload. Returns nullopt, storing nothing, when the target
+  // does not send `event` (disabled, or filtered by webhook.events).
+  // Errors: kInvalidArgument (no url, payload not an object or without job_id), the store's.
+  // Never blocks on the network. Thread-safe.
+  Result<std::optional<Delivery>> Enqueue(const config::WebhookConfig& target,
+                                          std::string_view event, const Json& payload);
+
+  // Enqueue with the event taken from the payload (its stage, else its status); returns the
+  // job's webhook_status: "pending" (stored, to be sent), "disabled" or "filtered" (not sent).
+  // The same contract as pipeline::WebhookSender::Send, so an adapter is one line.
+  Result<std::string> Notify(const config::WebhookConfig& target, const Json& payload);
+
+  // Sends a delivery again under the same delivery_id: a delivered or failed one becomes
+  // pending, due now, with 1 + retries more attempts allowed; a pending one is made due now.
+  // Errors: kNotFound, kFailedPrecondition (an attempt is in flight right now). Thread-safe.
+  Result<Delivery> Redeliver(std::string_view delivery_id);
+
+  // One synchronous pass on the calling thread: sends every delivery due at clock.Now() (heads
+  // of their job's queue, within the per-URL limit) one after the other and records the
+  // outcomes. Returns the number of attempts made. For tests with a FakeClock (call again after
+  // advancing it) and tools; not while Start()ed.
+  size_t RunOnce();
+
+  // Starts the scheduler thread and `senders` sender threads. Error: kFailedPrecondition when
+  // already started or stopped.
+  Status Start();
+
+  // Stops taking deliveries, waits for attempts in flight (each bounded by its timeout) and
+  // joins the threads. Deliveries still pending stay in the store. Idempotent.
+  void Stop();
+
+ private:
+  // Picks due deliveries within the free capacity and claims them (attempts+1, lease).
+  std::vector<Delivery> ClaimDue(size_t capacity);
+  // Sends one claimed delivery and records the outcome; releases its in-flight slot.
+  void Attempt(Delivery delivery);
+  void Release(const Delivery& delivery);
+  void SchedulerLoop();
+  void SenderLoop();
+  double Random();
+
+  DeliveryStore& store_;
+  HttpSender& sender_;
+  const Clock& clock_;
+  SecretSource secrets_;
+  DispatcherOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable wake_scheduler_;
+  std::condition_variable wake_senders_;
+  bool wake_ = false;
+  // The earliest retry this process scheduled, so the loop wakes for it without polling.
+  std::optional<Clock::TimePoint> next_retry_;
+  bool started_ = false;
+  bool stopping_ = false;
+  std::set<std::string> in_flight_ids_;        // claimed, being sent, or being redelivered
+  std::map<std::string, int> in_flight_urls_;  // url -> deliveries claimed for it
+  size_t busy_senders_ = 0;                    // claimed deliveries not yet finished
+  std::vector<Delivery> ready_;                // claimed, waiting for a sender thread
+  std::thread scheduler_;
+  std::vector<std::thread> senders_;
+  std::mutex random_mu_;
+  std::function<double()> random_;
+};
+
+}  // namespace gitops::webhook

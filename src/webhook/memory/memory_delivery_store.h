@@ -1,0 +1,32 @@
+// MemoryDeliveryStore: the in-process DeliveryStore of dev mode and tests (lost on restart).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "webhook/delivery.h"
+
+namespace gitops::webhook {
+
+class MemoryDeliveryStore final : public DeliveryStore {
+ public:
+  Result<Delivery> Add(Delivery delivery) override;
+  Result<Delivery> Get(std::string_view delivery_id) override;
+  Status Update(const Delivery& delivery) override;
+  Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
+                                        const std::set<std::string>& skip_urls) override;
+  Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;
+
+ private:
+  std::mutex mu_;
+  int64_t next_sequence_ = 1;
+  std::unordered_map<std::string, Delivery> by_id_;
+  // Pending deliveries by (job_id, sequence): the first entry of a job is its queue's head.
+  std::map<std::pair<std::string, int64_t>, std::string> pending_;
+  std::map<int64_t, std::string> by_sequence_;
+};
+
+}  // namespace gitops::webhook

@@ -1,0 +1,238 @@
+// The DeliveryStore contract: every implementation (memory, postgres) instantiates this suite
+// with a factory, e.g.
+//   INSTANTIATE_TEST_SUITE_P(Memory, DeliveryStoreContract,
+//       ::testing::Values(DeliveryStoreImpl{"memory", [] { return ...; }}), DeliveryImplName());
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "webhook/delivery.h"
+
+namespace gitops::contract {
+
+struct DeliveryStoreImpl {
+  std::string name;
+  // Returns a new, empty store.
+  std::function<std::unique_ptr<webhook::DeliveryStore>()> make;
+};
+inline void PrintTo(const DeliveryStoreImpl& impl, std::ostream* os) { *os << impl.name; }
+
+struct DeliveryImplName {
+  std::string operator()(const ::testing::TestParamInfo<DeliveryStoreImpl>& info) const {
+    return info.param.name;
+  }
+};
+
+class DeliveryStoreContract : public ::testing::TestWithParam<DeliveryStoreImpl> {
+ protected:
+  using Delivery = webhook::Delivery;
+  using DeliveryStatus = webhook::DeliveryStatus;
+
+  void SetUp() override { store_ = GetParam().make(); }
+
+  Clock::TimePoint T(int seconds) const { return clock_.Now() + std::chrono::seconds(seconds); }
+
+  Delivery New(std::string job_id, std::string event = "completed",
+               std::string url = "http://127.0.0.1:9/hook", std::string tenant = "tenant1") {
+    Delivery d;
+    d.delivery_id = NewUuid();
+    d.job_id = std::move(job_id);
+    d.tenant_id = std::move(tenant);
+    d.resource_type = "namespace";
+    d.event = std::move(event);
+    d.url = std::move(url);
+    d.payload = R"({"job_id":"x","event":"completed"})";
+    d.retries = 3;
+    d.max_attempts = 4;
+    d.timeout_ms = 5000;
+    d.created_at = clock_.Now();
+    d.updated_at = clock_.Now();
+    d.next_attempt_at = clock_.Now();
+    return d;
+  }
+
+  Delivery Add(Delivery d) {
+    auto added = store_->Add(std::move(d));
+    EXPECT_TRUE(added.ok()) << added.error().message;
+    return added.ok() ? *added : Delivery{};
+  }
+
+  std::vector<std::string> Ids(const Result<std::vector<Delivery>>& list) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(list.ok());
+    if (!list.ok()) return out;
+    for (const auto& d : *list) out.push_back(d.delivery_id);
+    return out;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<webhook::DeliveryStore> store_;
+};
+
+TEST_P(DeliveryStoreContract, AddThenGetReturnsEveryField) {
+  Delivery d = New(NewUuid(), "committed");
+  d.attempts = 2;
+  d.last_http_status = 503;
+  d.last_error = "HTTP 503";
+  d.next_attempt_at = T(30);
+  Delivery added = Add(d);
+  EXPECT_GT(added.sequence, 0);
+  d.sequence = added.sequence;
+  EXPECT_EQ(added, d);
+  auto got = store_->Get(d.delivery_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, d);
+}
+
+TEST_P(DeliveryStoreContract, SequenceIncreases) {
+  Delivery a = Add(New(NewUuid()));
+  Delivery b = Add(New(NewUuid()));
+  EXPECT_LT(a.sequence, b.sequence);
+}
+
+TEST_P(DeliveryStoreContract, AddRejectsDuplicateIdAndMissingIds) {
+  Delivery d = Add(New(NewUuid()));
+  auto again = store_->Add(d);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  Delivery no_job = New("");
+  auto added = store_->Add(no_job);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(DeliveryStoreContract, GetAndUpdateOfUnknownIdAreNotFound) {
+  auto got = store_->Get(NewUuid());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
+  Status updated = store_->Update(New(NewUuid()));
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(DeliveryStoreContract, UpdateReplacesButKeepsSequenceAndCreation) {
+  Delivery d = Add(New(NewUuid()));
+  Delivery changed = d;
+  changed.sequence = 999999;
+  changed.created_at = T(100);
+  changed.status = DeliveryStatus::kDelivered;
+  changed.attempts = 1;
+  changed.last_http_status = 204;
+  changed.updated_at = T(5);
+  ASSERT_TRUE(store_->Update(changed).ok());
+  auto got = store_->Get(d.delivery_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->sequence, d.sequence);
+  EXPECT_EQ(got->created_at, d.created_at);
+  EXPECT_EQ(got->status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(got->attempts, 1);
+  EXPECT_EQ(got->last_http_status, 204);
+  EXPECT_EQ(got->updated_at, T(5));
+}
+
+TEST_P(DeliveryStoreContract, ListDueSkipsFutureAndSettledDeliveries) {
+  Delivery now = Add(New(NewUuid()));
+  Delivery later = New(NewUuid());
+  later.next_attempt_at = T(10);
+  later = Add(later);
+  Delivery done = New(NewUuid());
+  done.status = DeliveryStatus::kDelivered;
+  done = Add(done);
+  Delivery failed = New(NewUuid());
+  failed.status = DeliveryStatus::kFailed;
+  failed = Add(failed);
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {})), std::vector<std::string>{now.delivery_id});
+  EXPECT_EQ(Ids(store_->ListDue(T(10), 10, {})),
+            (std::vector<std::string>{now.delivery_id, later.delivery_id}));
+}
+
+TEST_P(DeliveryStoreContract, ListDueOrdersByDueTimeThenSequenceAndHonoursLimit) {
+  Delivery a = New(NewUuid());
+  a.next_attempt_at = T(-5);
+  Delivery b = New(NewUuid());
+  b.next_attempt_at = T(-10);
+  Delivery c = New(NewUuid());
+  c.next_attempt_at = T(-5);
+  a = Add(a);
+  b = Add(b);
+  c = Add(c);
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {})),
+            (std::vector<std::string>{b.delivery_id, a.delivery_id, c.delivery_id}));
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 2, {})),
+            (std::vector<std::string>{b.delivery_id, a.delivery_id}));
+}
+
+TEST_P(DeliveryStoreContract, ListDueGivesOnlyTheHeadOfEachJob) {
+  const std::string job = NewUuid();
+  Delivery first = New(job, "submitted");
+  first.next_attempt_at = T(60);  // waiting for a retry: later stages must wait too
+  first = Add(first);
+  Delivery second = Add(New(job, "started"));
+  Delivery other = Add(New(NewUuid()));
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {})), std::vector<std::string>{other.delivery_id});
+  first.status = DeliveryStatus::kFailed;  // given up: the next stage may go
+  ASSERT_TRUE(store_->Update(first).ok());
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {})),
+            (std::vector<std::string>{second.delivery_id, other.delivery_id}));
+}
+
+TEST_P(DeliveryStoreContract, ListDueSkipsBusyUrls) {
+  Delivery slow = Add(New(NewUuid(), "completed", "http://slow.example/hook"));
+  Delivery fast = Add(New(NewUuid(), "completed", "http://fast.example/hook"));
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {"http://slow.example/hook"})),
+            std::vector<std::string>{fast.delivery_id});
+  EXPECT_EQ(Ids(store_->ListDue(T(0), 10, {})).size(), 2u);
+}
+
+TEST_P(DeliveryStoreContract, ListFiltersNewestFirst) {
+  const std::string job = NewUuid();
+  Delivery a = Add(New(job, "submitted", "http://h/x", "tenant1"));
+  Delivery b = New(job, "started", "http://h/x", "tenant1");
+  b.status = DeliveryStatus::kFailed;
+  b = Add(b);
+  Delivery c = Add(New(NewUuid(), "completed", "http://h/x", "tenant2"));
+  webhook::DeliveryFilter all;
+  EXPECT_EQ(Ids(store_->List(all)),
+            (std::vector<std::string>{c.delivery_id, b.delivery_id, a.delivery_id}));
+  webhook::DeliveryFilter by_tenant;
+  by_tenant.tenant_id = "tenant1";
+  EXPECT_EQ(Ids(store_->List(by_tenant)), (std::vector<std::string>{b.delivery_id, a.delivery_id}));
+  webhook::DeliveryFilter failed;
+  failed.status = DeliveryStatus::kFailed;
+  EXPECT_EQ(Ids(store_->List(failed)), std::vector<std::string>{b.delivery_id});
+  webhook::DeliveryFilter by_job;
+  by_job.job_id = job;
+  by_job.limit = 1;
+  EXPECT_EQ(Ids(store_->List(by_job)), std::vector<std::string>{b.delivery_id});
+}
+
+TEST_P(DeliveryStoreContract, ConcurrentAddsGetDistinctSequences) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < kEach; ++i) (void)store_->Add(New(NewUuid()));
+    });
+  }
+  for (auto& t : threads) t.join();
+  webhook::DeliveryFilter all;
+  all.limit = 1000;
+  auto list = store_->List(all);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), static_cast<size_t>(kThreads * kEach));
+  for (size_t i = 1; i < list->size(); ++i) {
+    EXPECT_GT((*list)[i - 1].sequence, (*list)[i].sequence);
+  }
+}
+
+}  // namespace gitops::contract
