@@ -29,6 +29,17 @@ std::string Describe(const index::ResourceKey& key) {
   return out;
 }
 
+// The job's log line for a webhook_status returned by WebhookSender::Send.
+std::string WebhookLogLine(const std::string& status) {
+  if (status == "sent") return "Webhook notification sent";
+  if (status == "simulated") return "Webhook notification sent (simulated)";
+  if (status == "pending" || status == "queued") return "Webhook notification queued for delivery";
+  if (status == "disabled" || status == "filtered") {
+    return "Webhook notification not sent (" + status + ")";
+  }
+  return "Webhook notification: " + status;
+}
+
 std::string KeyString(const index::ResourceKey& key) {
   return key.resource_type + '\x1f' + key.tenant_id + '\x1f' + key.cluster_id + '\x1f' + key.name;
 }
@@ -389,9 +400,8 @@ class PipelineHandler::Run {
     p.Meta("git_commit", commit_id);
     if (!w.record.path.empty()) p.Meta("manifest_path", w.record.path);
     p.Meta("repository", repository);
-    SendStage(p, "committed",
-              Json{{"git_commit", commit_id}, {"manifest_path", w.record.path},
-                   {"repository", repository}});
+    SendStage(p, "committed", Json{{"git_commit", commit_id}, {"manifest_path", w.record.path}});
+    SendStage(p, "pushed", Json{{"git_commit", commit_id}, {"repository", repository}});
     Status indexed;
     if (w.is_delete) {
       indexed = deps_.index.Remove(key);
@@ -523,8 +533,7 @@ class PipelineHandler::Run {
   void RecordWebhook(Progress& p, Result<std::string> sent) {
     if (sent.ok()) {
       p.Meta("webhook_status", *sent);
-      p.Log(*sent == "sent" ? std::string("Webhook notification sent")
-                            : "Webhook notification sent (" + *sent + ")");
+      p.Log(WebhookLogLine(*sent));
     } else {
       p.Meta("webhook_status", "error");
       p.Log("Webhook notification failed: " + sent.error().message);

@@ -1,6 +1,18 @@
 // PipelineHandler: the job handler of the service. For a batch of jobs of one resource type it
 // renders, checks, commits (one commit per job), pushes once, updates the index and the job
 // store, and notifies webhooks; reads and lists are answered from the index (and Git).
+//
+// Decisions (see also docs/architecture.md):
+// - A failed publish fails every job that was to be pushed, with the adapter's message (never
+//   credentials): Publish already fetches and retries when the remote moved, so what is left
+//   (unreachable remote, auth, refusal) would not heal by re-delivering at once.
+// - Webhooks: a type whose webhook is disabled gets metadata webhook_status "disabled" and no
+//   payload; otherwise the sender's answer ("simulated" in dev mode). Single mode notifies when
+//   a create/update/delete ends (completed or failed); staged mode at started, rendered,
+//   committed, pushed, completed|failed. Reads and lists notify nothing.
+// - A create without flavor uses "custom" (the prototype's default); an update without flavor
+//   keeps the stored one. A job whose cluster_id does not fit the type (missing on a
+//   cluster-aware type, set on another) or whose names are not DNS-1123 labels fails.
 #pragma once
 
 #include <cstddef>

@@ -33,7 +33,12 @@ Result<std::string> RecordingWebhookSender::Send(const config::WebhookConfig& ta
   std::lock_guard<std::mutex> lock(mu_);
   payloads_.push_back(payload);
   urls_.push_back(target.url);
-  return std::string("simulated");
+  return answer_;
+}
+
+void RecordingWebhookSender::set_answer(Result<std::string> answer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  answer_ = std::move(answer);
 }
 
 std::vector<Json> RecordingWebhookSender::payloads() const {

@@ -23,10 +23,12 @@ namespace gitops::pipeline::testing {
 
 using Json = nlohmann::ordered_json;
 
-// Records every payload; answers "simulated".
+// Records every payload; answers "simulated" unless told otherwise.
 class RecordingWebhookSender final : public WebhookSender {
  public:
   Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
+  // What Send answers from now on (a status, or an error).
+  void set_answer(Result<std::string> answer);
   std::vector<Json> payloads() const;
   std::vector<std::string> urls() const;
 
@@ -34,6 +36,7 @@ class RecordingWebhookSender final : public WebhookSender {
   mutable std::mutex mu_;
   std::vector<Json> payloads_;
   std::vector<std::string> urls_;
+  Result<std::string> answer_ = std::string("simulated");
 };
 
 // Types: "namespace" (cluster-aware, templates ns/, flavors small custom broken strict),

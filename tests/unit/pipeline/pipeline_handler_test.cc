@@ -320,6 +320,21 @@ TEST_F(PipelineHandlerTest, SingleWebhookIsSentForAFailedJob) {
   EXPECT_EQ(webhooks_.payloads()[0]["status"], "failed");
 }
 
+TEST_F(PipelineHandlerTest, QueuedWebhookIsLoggedAsQueued) {
+  webhooks_.set_answer(std::string("pending"));
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "small");
+  EXPECT_EQ(job.metadata["webhook_status"], "pending");
+  EXPECT_EQ(job.logs.back(), "Webhook notification queued for delivery");
+}
+
+TEST_F(PipelineHandlerTest, WebhookErrorDoesNotFailACommittedJob) {
+  webhooks_.set_answer(Unexpected(ErrorCode::kUnavailable, "delivery store down"));
+  jobs::Job job = RunOne("vm", Operation::kCreate, "vm1", "small");
+  EXPECT_EQ(job.status, JobStatus::kCompleted);
+  EXPECT_EQ(job.metadata["webhook_status"], "error");
+  EXPECT_EQ(job.logs.back(), "Webhook notification failed: delivery store down");
+}
+
 TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
   jobs::Job job = RunOne("staged", Operation::kCreate, "s1", "small");
   ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
@@ -328,8 +343,10 @@ TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
     stages.push_back(p["stage"]);
     EXPECT_EQ(p["job_id"], job.job_id);
   }
-  EXPECT_EQ(stages, (std::vector<std::string>{"started", "rendered", "committed", "completed"}));
+  EXPECT_EQ(stages, (std::vector<std::string>{"started", "rendered", "committed", "pushed",
+                                              "completed"}));
   EXPECT_EQ(webhooks_.payloads()[2]["stage_data"]["git_commit"], job.metadata["git_commit"]);
+  EXPECT_EQ(webhooks_.payloads()[3]["stage_data"]["repository"], Remote("staged"));
   EXPECT_EQ(job.metadata["webhook_status"], "simulated");
 }
 
