@@ -107,7 +107,9 @@ struct Seq {
 bool HasMethodBits(const Value& obj, uint8_t bits) {
   switch (obj.kind()) {
     case Value::Kind::kString: return bits & kMethodStr;
-    case Value::Kind::kList: return bits & (obj.IsTuple() ? kMethodTuple : kMethodList);
+    // A range has a tuple's methods (count, index).
+    case Value::Kind::kList:
+      return bits & (obj.IsTuple() || obj.IsRange() ? kMethodTuple : kMethodList);
     case Value::Kind::kDict: return bits & kMethodDict;
     default: return false;
   }
@@ -643,10 +645,7 @@ Result<Value> GlobalRange(Renderer& r, CallArgs& args) {
                           std::to_string(kMaxRange) + ").");
   }
   GITOPS_RETURN_IF_ERROR(r.Tick(static_cast<size_t>(count) / 16));
-  ValueList items;
-  items.reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) items.push_back(Value::Int(v[0] + i * v[2]));
-  return Value::List(std::move(items));
+  return Value::Range(v[0], v[1], v[2]);
 }
 
 Result<Value> GlobalDict(Renderer&, CallArgs& args) {
@@ -747,7 +746,8 @@ std::string_view OpName(BinOp op) {
   return "?";
 }
 
-bool IsSeq(const Value& v) { return v.IsString() || v.IsList(); }
+// Sequences that `*` repeats (Python's range does not support it).
+bool IsSeq(const Value& v) { return v.IsString() || (v.IsList() && !v.IsRange()); }
 
 // ---- Renderer: names and assignment ------------------------------------------------------
 
@@ -1476,6 +1476,7 @@ Result<Value> Renderer::GetAttrValue(const Value& obj, std::string_view name, in
       if (auto v = obj.Find(name)) return *v;
       return Value::UndefinedOwned(std::string(name), "dict object");
     default:
+      if (auto field = obj.Field(name)) return *std::move(field);
       if ((obj.IsString() || obj.IsList()) && has_method()) {
         return Value::FromObject(std::make_shared<BoundMethod>(obj, std::string(name)));
       }
@@ -1492,6 +1493,10 @@ Result<Value> Renderer::GetItemValue(const Value& obj, const Value& key) {
       if (auto v = obj.Find(key)) return *v;
       break;
     case Value::Kind::kList:
+      // Jinja's getitem falls back to getattr: g['grouper'] reads a named tuple's field.
+      if (key.IsString()) {
+        if (auto field = obj.Field(key.AsString())) return *std::move(field);
+      }
       if (key.IsInt() || key.IsBool()) {
         int64_t i = key.AsInt();
         int64_t n = static_cast<int64_t>(obj.Size());
@@ -1564,6 +1569,16 @@ Result<Value> Renderer::EvalSlice(const Expr& e) {
   };
   int64_t start = adjust(parts[0], 0, n - 1);
   int64_t stop = adjust(parts[1], n, -1);
+  if (obj.IsRange()) {
+    // Python slices a range into a range: range(10)[2:5] is range(2, 5).
+    auto at = [&](int64_t i) {
+      return static_cast<int64_t>(static_cast<uint64_t>(obj.RangeStart()) +
+                                  static_cast<uint64_t>(i) * static_cast<uint64_t>(obj.RangeStep()));
+    };
+    int64_t new_step;
+    if (__builtin_mul_overflow(obj.RangeStep(), step, &new_step)) return Unexpected(Overflow());
+    return Value::Range(at(start), at(stop), new_step);
+  }
   std::vector<size_t> idx;
   if (step > 0) {
     for (int64_t i = start; i < stop; i += step) idx.push_back(static_cast<size_t>(i));
@@ -1693,13 +1708,14 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
         s += b.AsString();
         return Value::Str(std::move(s));
       }
-      if (a.IsList() && b.IsList() && a.IsTuple() == b.IsTuple()) {
+      if (a.IsList() && b.IsList() && a.IsTuple() == b.IsTuple() && !a.IsRange() &&
+          !b.IsRange()) {
         EV_RETURN_IF_ERROR(CheckSize(a.Size() + b.Size()));
         ValueList items = a.ToList();
         for (size_t i = 0; i < b.Size(); ++i) items.push_back(b.At(i));
         return a.IsTuple() ? Value::Tuple(std::move(items)) : Value::List(std::move(items));
       }
-      if (a.IsString() || a.IsList()) {
+      if (a.IsString() || (a.IsList() && !a.IsRange())) {
         std::string_view t = a.TypeName();
         return Unexpected(TypeErr("can only concatenate " + std::string(t) + " (not \"" +
                                   std::string(b.TypeName()) + "\") to " + std::string(t)));

@@ -8,6 +8,22 @@
 
 namespace gitops::jinja {
 
+// A range's bounds; `size` is its length, computed once.
+struct RangeData {
+  int64_t start, stop, step;
+  size_t size;
+};
+
+namespace {
+
+// A named tuple's storage: its items and the names of its fields.
+struct NamedTupleData {
+  ValueList items;
+  std::span<const std::string_view> fields;
+};
+
+}  // namespace
+
 // ---- DictData ---------------------------------------------------------------------------
 
 const Value* DictData::Find(const Value& key) const {
@@ -132,6 +148,48 @@ Value Value::Tuple(ValueList items) {
   return v;
 }
 
+Value Value::NamedTuple(ValueList items, std::span<const std::string_view> fields) {
+  auto owned = std::make_shared<NamedTupleData>(NamedTupleData{std::move(items), fields});
+  Value v;
+  v.kind_ = Kind::kList;
+  v.flags_ = kTupleFlag | kNamedFlag;
+  v.list_ = &owned->items;
+  v.owner_ = std::move(owned);
+  return v;
+}
+
+Value Value::Range(int64_t start, int64_t stop, int64_t step) {
+  // len(range): ceil((stop - start) / step) when positive, computed without overflow.
+  size_t size = 0;
+  if (step > 0 && start < stop) {
+    size = static_cast<size_t>((static_cast<uint64_t>(stop) - static_cast<uint64_t>(start) - 1) /
+                               static_cast<uint64_t>(step)) + 1;
+  } else if (step < 0 && start > stop) {
+    size = static_cast<size_t>((static_cast<uint64_t>(start) - static_cast<uint64_t>(stop) - 1) /
+                               (0 - static_cast<uint64_t>(step))) + 1;
+  }
+  auto owned = std::make_shared<RangeData>(RangeData{start, stop, step, size});
+  Value v;
+  v.kind_ = Kind::kList;
+  v.flags_ = kRangeFlag;
+  v.range_ = owned.get();
+  v.owner_ = std::move(owned);
+  return v;
+}
+
+int64_t Value::RangeStart() const { return range_->start; }
+int64_t Value::RangeStop() const { return range_->stop; }
+int64_t Value::RangeStep() const { return range_->step; }
+
+std::optional<Value> Value::Field(std::string_view name) const {
+  if (!IsNamedTuple()) return std::nullopt;
+  const auto* data = static_cast<const NamedTupleData*>(owner_.get());
+  for (size_t i = 0; i < data->fields.size() && i < data->items.size(); ++i) {
+    if (data->fields[i] == name) return data->items[i];
+  }
+  return std::nullopt;
+}
+
 Value Value::Dict(DictData dict) {
   auto owned = std::make_shared<DictData>(std::move(dict));
   Value v;
@@ -224,13 +282,21 @@ std::string Value::UndefinedMessage() const {
 // ---- containers -------------------------------------------------------------------------
 
 size_t Value::Size() const {
-  if (kind_ == Kind::kList) return (flags_ & kJsonFlag) ? json_->size() : list_->size();
+  if (kind_ == Kind::kList) {
+    if (flags_ & kJsonFlag) return json_->size();
+    if (flags_ & kRangeFlag) return range_->size;
+    return list_->size();
+  }
   if (kind_ == Kind::kDict) return (flags_ & kJsonFlag) ? json_->size() : dict_->items.size();
   return 0;
 }
 
 Value Value::At(size_t i) const {
   if (flags_ & kJsonFlag) return FromJson((*json_)[i]);
+  if (flags_ & kRangeFlag) {
+    return Int(static_cast<int64_t>(static_cast<uint64_t>(range_->start) +
+                                    static_cast<uint64_t>(i) * static_cast<uint64_t>(range_->step)));
+  }
   return (*list_)[i];
 }
 
@@ -269,7 +335,7 @@ std::optional<Value> Value::Find(const Value& key) const {
 }
 
 ValueList* Value::MutableList() {
-  if (kind_ != Kind::kList || (flags_ & (kJsonFlag | kTupleFlag))) return nullptr;
+  if (kind_ != Kind::kList || (flags_ & (kJsonFlag | kTupleFlag | kRangeFlag))) return nullptr;
   return list_;
 }
 
@@ -304,7 +370,7 @@ std::string_view Value::TypeName() const {
     case Kind::kInt: return "int";
     case Kind::kFloat: return "float";
     case Kind::kString: return IsMarkup() ? "Markup" : "str";
-    case Kind::kList: return IsTuple() ? "tuple" : "list";
+    case Kind::kList: return IsTuple() ? "tuple" : IsRange() ? "range" : "list";
     case Kind::kDict: return "dict";
     case Kind::kObject: return obj_->TypeName();
   }
@@ -452,6 +518,19 @@ void AppendRepr(std::string& out, const Value& v) {
       }
       return;
     case Value::Kind::kList: {
+      if (v.IsRange()) {
+        // Python: range(0, 3), range(1, 10, 3)
+        out += "range(";
+        AppendInt(out, v.RangeStart());
+        out += ", ";
+        AppendInt(out, v.RangeStop());
+        if (v.RangeStep() != 1) {
+          out += ", ";
+          AppendInt(out, v.RangeStep());
+        }
+        out.push_back(')');
+        return;
+      }
       bool tuple = v.IsTuple();
       out.push_back(tuple ? '(' : '[');
       size_t n = v.Size();
@@ -532,7 +611,10 @@ bool Equals(const Value& a, const Value& b) {
     case K::kNone: return true;
     case K::kString: return a.AsString() == b.AsString();
     case K::kList: {
-      if (a.IsTuple() != b.IsTuple() || a.Size() != b.Size()) return false;
+      // A range equals only a range (of the same items); a list never equals a tuple.
+      if (a.IsTuple() != b.IsTuple() || a.IsRange() != b.IsRange() || a.Size() != b.Size()) {
+        return false;
+      }
       for (size_t i = 0; i < a.Size(); ++i) {
         if (!Equals(a.At(i), b.At(i))) return false;
       }
@@ -560,7 +642,7 @@ Result<bool> Less(const Value& a, const Value& b) {
     // UTF-8 byte order equals code point order.
     return a.AsString() < b.AsString();
   }
-  if (a.IsList() && b.IsList() && a.IsTuple() == b.IsTuple()) {
+  if (a.IsList() && b.IsList() && a.IsTuple() == b.IsTuple() && !a.IsRange() && !b.IsRange()) {
     size_t n = std::min(a.Size(), b.Size());
     for (size_t i = 0; i < n; ++i) {
       Value x = a.At(i), y = b.At(i);
@@ -583,6 +665,10 @@ Result<Json> ToJson(const Value& v) {
     case Value::Kind::kFloat: return Json(v.AsFloat());
     case Value::Kind::kString: return Json(std::string(v.AsString()));
     case Value::Kind::kList: {
+      if (v.IsRange()) {
+        return Unexpected(ErrorCode::kInvalidArgument,
+                          "Object of type range is not JSON serializable");
+      }
       Json arr = Json::array();
       for (size_t i = 0; i < v.Size(); ++i) {
         auto item = ToJson(v.At(i));

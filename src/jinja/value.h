@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,6 +73,16 @@ class Value {
   static Value Markup(std::string s);
   static Value List(ValueList items);
   static Value Tuple(ValueList items);
+  // A tuple whose items can also be read by name, as Python's namedtuple (groupby's
+  // (grouper, list) results): positional access, iteration and printing are a tuple's, and
+  // Field() / the evaluator's getattr read an item by name. `fields` names the items in order
+  // and must outlive the Value (static storage), e.g.
+  //   static constexpr std::string_view kFields[] = {"grouper", "list"};
+  static Value NamedTuple(ValueList items, std::span<const std::string_view> fields);
+  // Python's range(start, stop, step) (step != 0), lazy: a read-only sequence of ints that
+  // iterates, indexes and has a length like a list (IsList() is true, IsRange() tells it
+  // apart) and prints as "range(0, 3)".
+  static Value Range(int64_t start, int64_t stop, int64_t step);
   static Value Dict(DictData dict);
   static Value FromObject(std::shared_ptr<Object> object);
   // A view of `j` (no copy): primitives are read out, strings/arrays/objects are referenced.
@@ -92,6 +103,8 @@ class Value {
   bool IsObject() const { return kind_ == Kind::kObject; }
   bool IsMarkup() const { return kind_ == Kind::kString && (flags_ & kMarkupFlag); }
   bool IsJsonView() const { return (flags_ & kJsonFlag) != 0; }
+  bool IsRange() const { return kind_ == Kind::kList && (flags_ & kRangeFlag); }
+  bool IsNamedTuple() const { return kind_ == Kind::kList && (flags_ & kNamedFlag); }
 
   // Scalar accessors; call only on the matching kind (AsInt accepts bool, AsFloat int/bool).
   bool AsBool() const { return b_; }
@@ -116,7 +129,14 @@ class Value {
   // Dict lookup (kDict only); nullopt when absent.
   std::optional<Value> Find(const Value& key) const;
   std::optional<Value> Find(std::string_view key) const;
-  // Owned list storage for in-place mutation (list.append); nullptr for JSON views and tuples.
+  // The item of a named tuple called `name`; nullopt for other values or unknown names.
+  std::optional<Value> Field(std::string_view name) const;
+  // A range's start, stop and step (IsRange()).
+  int64_t RangeStart() const;
+  int64_t RangeStop() const;
+  int64_t RangeStep() const;
+  // Owned list storage for in-place mutation (list.append); nullptr for JSON views, tuples
+  // and ranges.
   ValueList* MutableList();
   // Copies the elements of a list/tuple into a vector.
   ValueList ToList() const;
@@ -135,6 +155,8 @@ class Value {
   static constexpr uint8_t kJsonFlag = 4;
   static constexpr uint8_t kElementFlag = 8;  // kUndefined: "has no element"
   static constexpr uint8_t kMessageFlag = 16;  // kUndefined: str_ is the whole message
+  static constexpr uint8_t kRangeFlag = 32;    // kList: range_ (lazy range)
+  static constexpr uint8_t kNamedFlag = 64;    // kList tuple: owner_ is a NamedTupleData
 
   Kind kind_ = Kind::kUndefined;
   uint8_t flags_ = 0;
@@ -146,6 +168,7 @@ class Value {
     ValueList* list_;   // owned kList (kept alive by owner_)
     DictData* dict_;    // owned kDict (kept alive by owner_)
     Object* obj_;       // kObject (kept alive by owner_)
+    const struct RangeData* range_;  // kList with kRangeFlag (kept alive by owner_)
   };
   std::string_view str_;  // kString contents; kUndefined name
   std::string_view aux_;  // kUndefined owner type

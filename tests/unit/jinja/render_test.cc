@@ -309,6 +309,43 @@ const RenderCase kFastPathCases[] = {
      "FalseTrue"},
 };
 
+// range() is Python's lazy range (checked against Jinja2 3.1).
+const RenderCase kRangeCases[] = {
+    {"{{ range(3) }} {{ range(1, 10, 3) }} {{ range(0) }} {{ range(5, 0, -2) }} {{ [range(2)] }}",
+     "{}", "range(0, 3) range(1, 10, 3) range(0, 0) range(5, 0, -2) [range(0, 2)]"},
+    {"{% for i in range(1, 10, 4) %}{{ i }},{% endfor %}{{ range(10)|length }}"
+     "{{ range(4)|list }}{{ range(4)|last }}{{ range(3)|join('-') }}",
+     "{}", "1,5,9,10[0, 1, 2, 3]30-1-2"},
+    {"{{ range(10)[2] }} {{ range(10)[-1] }} {{ range(10)[2:5] }} {{ range(5)[::-1] }} "
+     "{{ range(0, 10, 3)[1:] }} {{ 3 in range(5) }} {{ 7 in range(5) }}",
+     "{}", "2 9 range(2, 5) range(4, -1, -1) range(3, 12, 3) True False"},
+    {"{{ range(3) == range(3) }} {{ range(3) == [0, 1, 2] }} {{ range(3).count(1) }} "
+     "{{ range(3).index(2) }} {{ range(3) | string }}",
+     "{}", "True False 1 2 range(0, 3)"},
+    {"{{ range(3) is sequence }} {{ range(2) is iterable }} {{ range(0) is mapping }} "
+     "{{ range(3)|sum }}",
+     "{}", "True True False 3"},
+    {"{{ range(-3) }} {{ range(2, -2, -1)|list }}", "{}", "range(0, -3) [2, 1, 0, -1]"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Range, RenderTableTest, ::testing::ValuesIn(kRangeCases));
+
+TEST(RenderTest, RangeErrorsAsJinja2) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{{ range(3) + [1] }}", "t.j2:1: unsupported operand type(s) for +: 'range' and 'list'"},
+      {"{{ range(3) * 2 }}", "t.j2:1: unsupported operand type(s) for *: 'range' and 'int'"},
+      {"{{ range(3).append(1) }}", "t.j2:1: 'range object' has no attribute 'append'"},
+      {"{{ range(2) < range(3) }}",
+       "t.j2:1: '<' not supported between instances of 'range' and 'range'"},
+  };
+  Environment env;
+  for (const auto& [source, message] : cases) {
+    auto out = (*env.FromString(source, "t.j2"))->Render({});
+    ASSERT_FALSE(out.ok()) << source;
+    EXPECT_EQ(out.error().message, message);
+  }
+}
+
 class FastPathTest : public ::testing::TestWithParam<RenderCase> {};
 
 TEST_P(FastPathTest, MatchesJinja2) {

@@ -81,5 +81,44 @@ TEST(TruthyTest, PythonRules) {
   EXPECT_TRUE(Value::StrView("0").Truthy());
 }
 
+TEST(RangeTest, IsALazySequenceOfInts) {
+  Value r = Value::Range(1, 10, 3);
+  EXPECT_TRUE(r.IsList());
+  EXPECT_TRUE(r.IsRange());
+  EXPECT_FALSE(r.IsTuple());
+  ASSERT_EQ(r.Size(), 3u);
+  EXPECT_EQ(r.At(0).AsInt(), 1);
+  EXPECT_EQ(r.At(2).AsInt(), 7);
+  EXPECT_EQ(r.TypeName(), "range");
+  EXPECT_EQ(r.MutableList(), nullptr);
+  EXPECT_EQ(Value::Range(5, 0, -2).Size(), 3u);
+  EXPECT_EQ(Value::Range(0, -3, 1).Size(), 0u);
+}
+
+TEST(RangeTest, PrintsAndComparesLikePython) {
+  EXPECT_EQ(ToStr(Value::Range(0, 3, 1)), "range(0, 3)");
+  EXPECT_EQ(ToStr(Value::Range(5, 0, -2)), "range(5, 0, -2)");
+  EXPECT_EQ(ToStr(Value::List({Value::Range(0, 2, 1)})), "[range(0, 2)]");
+  EXPECT_TRUE(Equals(Value::Range(0, 3, 1), Value::Range(0, 3, 1)));
+  EXPECT_FALSE(Equals(Value::Range(0, 3, 1), Value::List({Value::Int(0), Value::Int(1), Value::Int(2)})));
+  EXPECT_FALSE(Less(Value::Range(0, 2, 1), Value::Range(0, 3, 1)).ok());
+  EXPECT_FALSE(ToJson(Value::Range(0, 2, 1)).ok());
+}
+
+TEST(NamedTupleTest, PositionalAndNamedAccessPrintsAsTuple) {
+  static constexpr std::string_view kFields[] = {"grouper", "list"};
+  Value g = Value::NamedTuple({Value::StrView("small"), Value::List({Value::Int(1)})}, kFields);
+  EXPECT_TRUE(g.IsTuple());
+  EXPECT_TRUE(g.IsNamedTuple());
+  ASSERT_EQ(g.Size(), 2u);
+  EXPECT_EQ(g.At(0).AsString(), "small");
+  EXPECT_EQ(g.Field("grouper")->AsString(), "small");
+  EXPECT_EQ(g.Field("list")->Size(), 1u);
+  EXPECT_FALSE(g.Field("other").has_value());
+  EXPECT_FALSE(Value::Tuple({Value::Int(1), Value::List({})}).Field("grouper").has_value());
+  EXPECT_EQ(ToStr(g), "('small', [1])");
+  EXPECT_TRUE(Equals(g, Value::Tuple({Value::StrView("small"), Value::List({Value::Int(1)})})));
+}
+
 }  // namespace
 }  // namespace gitops::jinja
