@@ -19,7 +19,38 @@ void AppendU(std::string& out, unsigned cp) {
   out += buf;
 }
 
+// The common case, a string of printable ASCII: escapes the few characters json.dumps escapes
+// and appends runs of the rest at once. Returns false (appending nothing) when `s` has a
+// character this path does not handle (control characters, non-ASCII).
+bool AppendAsciiJsonString(std::string& out, std::string_view s, const JsonDumpOptions& o) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f) return false;
+  }
+  out.push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    const char* escaped = nullptr;
+    if (c == '"') {
+      escaped = "\\\"";
+    } else if (c == '\\') {
+      escaped = "\\\\";
+    } else if (o.html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
+      escaped = c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : "\\u0027";
+    }
+    if (escaped) {
+      out.append(s.data() + run, i - run);
+      out += escaped;
+      run = i + 1;
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+  return true;
+}
+
 void AppendJsonString(std::string& out, std::string_view s, const JsonDumpOptions& o) {
+  if (AppendAsciiJsonString(out, s, o)) return;
   out.push_back('"');
   for (char32_t c : pystr::Decode(s)) {
     switch (c) {
