@@ -551,6 +551,13 @@ class PipelineHandler::Run {
   std::map<std::string, std::optional<index::ResourceRecord>> overlay_;
 };
 
+PipelineOptions PipelineOptionsFromConfig(const config::Config& config) {
+  PipelineOptions options;
+  options.author_name = config.git_author_name;
+  options.author_email = config.git_author_email;
+  return options;
+}
+
 PipelineHandler::PipelineHandler(PipelineDeps deps, PipelineOptions options)
     : deps_(deps), options_(std::move(options)) {}
 

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <string>
 
+#include "config/config.h"
 #include "core/clock.h"
 #include "index/pending_ops.h"
 #include "index/resource_index.h"
@@ -37,6 +38,9 @@ struct PipelineOptions {
   // How far back a re-delivered job looks for its own "Job-Id:" trailer.
   int trailer_search_depth = 1000;
 };
+
+// GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL of `config`; the rest default.
+PipelineOptions PipelineOptionsFromConfig(const config::Config& config);
 
 // Everything the handler works with; each must outlive it.
 struct PipelineDeps {

@@ -24,6 +24,17 @@ LoaderFactory GitLoaderFactory(git::RepositoryOptions options) {
   };
 }
 
+LoaderFactory LoaderFactoryFromConfig(const config::Config& config) {
+  if (config.template_repo_url.empty()) return DirectoryLoaderFactory(config.template_dir.string());
+  git::RepositoryOptions options;
+  options.cache_dir = (config.data_dir / "cache" / "templates.git").string();
+  options.remote_url = config.template_repo_url;
+  options.branch = config.template_repo_branch;
+  options.credentials.username = config.git_username;
+  options.credentials.password = config.git_password;
+  return GitLoaderFactory(std::move(options));
+}
+
 TemplateSource::TemplateSource(LoaderFactory factory, jinja::Options base_options)
     : factory_(std::move(factory)), base_options_(base_options) {}
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "config/config.h"
 #include "core/result.h"
 #include "git/repository.h"
 #include "jinja/jinja.h"
@@ -22,6 +23,11 @@ LoaderFactory DirectoryLoaderFactory(std::string dir);
 // Loader over every file of a Git template repository's branch tip, fetched into memory
 // (TEMPLATE_REPO_URL / TEMPLATE_REPO_BRANCH). Errors as git::FetchFiles.
 LoaderFactory GitLoaderFactory(git::RepositoryOptions options);
+
+// The loader Config asks for: TEMPLATE_REPO_URL (branch TEMPLATE_REPO_BRANCH, credentials
+// GIT_USERNAME / GIT_PASSWORD, cache <DATA_DIR>/cache/templates.git) when set, else the
+// directory TEMPLATE_DIR (the bundled infra-templates/).
+LoaderFactory LoaderFactoryFromConfig(const config::Config& config);
 
 class TemplateSource {
  public:

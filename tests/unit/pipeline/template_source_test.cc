@@ -99,6 +99,41 @@ TEST(TemplateSourceTest, GitTemplateRepositoryIsFetchedAndRefreshed) {
   EXPECT_EQ(*refreshed->tmpl->Render(Json{{"name", "a"}}), "v2 a");
 }
 
+TEST(TemplateSourceTest, ConfigWithoutTemplateRepoUsesTheDirectory) {
+  TempDir dir;
+  WriteFile(dir.Sub("bundled/t.j2"), "bundled");
+  config::Config config;
+  config.data_dir = dir.Sub("data");
+  config.template_dir = dir.Sub("bundled");
+  auto source = TemplateSource::Create(LoaderFactoryFromConfig(config));
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  auto compiled = (*source)->Get("t.j2", false);
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ(*compiled->tmpl->Render(Json::object()), "bundled");
+}
+
+TEST(TemplateSourceTest, ConfigWithTemplateRepoFetchesIt) {
+  TempDir dir;
+  std::string scratch = dir.Sub("first");
+  WriteFile(scratch + "/t.j2", "from git");
+  git::testing::Git({"init", "-q", "-b", "release", scratch});
+  git::testing::Git({"-C", scratch, "add", "."});
+  git::testing::Git({"-C", scratch, "commit", "-q", "-m", "templates"});
+  git::testing::Git({"clone", "-q", "--bare", scratch, dir.Sub("templates.git")});
+  WriteFile(dir.Sub("bundled/t.j2"), "bundled");
+  config::Config config;
+  config.data_dir = dir.Sub("data");
+  config.template_dir = dir.Sub("bundled");
+  config.template_repo_url = dir.Sub("templates.git");
+  config.template_repo_branch = "release";
+  auto source = TemplateSource::Create(LoaderFactoryFromConfig(config));
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  auto compiled = (*source)->Get("t.j2", false);
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ(*compiled->tmpl->Render(Json::object()), "from git");
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("data/cache/templates.git")));
+}
+
 TEST(TemplateSourceTest, UnreachableTemplateRepositoryFailsCreate) {
   TempDir dir;
   git::RepositoryOptions options;
