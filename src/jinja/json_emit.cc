@@ -2,6 +2,7 @@
 #include "jinja/json_emit.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -19,30 +20,45 @@ void AppendU(std::string& out, unsigned cp) {
   out += buf;
 }
 
+// How the ASCII fast path treats each byte: copied, escaped, or not handled here (control
+// characters, DEL and non-ASCII go through the code point path).
+enum AsciiClass : uint8_t { kCopy, kQuote, kBackslash, kHtml, kSlowPath };
+
+constexpr std::array<uint8_t, 256> MakeAsciiClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = (c < 0x20 || c >= 0x7f) ? kSlowPath : kCopy;
+  t['"'] = kQuote;
+  t['\\'] = kBackslash;
+  t['<'] = t['>'] = t['&'] = t['\''] = kHtml;
+  return t;
+}
+constexpr std::array<uint8_t, 256> kAsciiClasses = MakeAsciiClasses();
+
 // The common case, a string of printable ASCII: escapes the few characters json.dumps escapes
-// and appends runs of the rest at once. Returns false (appending nothing) when `s` has a
-// character this path does not handle (control characters, non-ASCII).
+// and appends runs of the rest at once. Returns false, leaving `out` as it was, when `s` has a
+// character this path does not handle.
 bool AppendAsciiJsonString(std::string& out, std::string_view s, const JsonDumpOptions& o) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
+  size_t start_size = out.size();
   out.push_back('"');
   size_t run = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    const char* escaped = nullptr;
-    if (c == '"') {
-      escaped = "\\\"";
-    } else if (c == '\\') {
-      escaped = "\\\\";
-    } else if (o.html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
-      escaped = c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : "\\u0027";
+    uint8_t cls = kAsciiClasses[static_cast<unsigned char>(s[i])];
+    if (cls == kCopy) continue;
+    const char* escaped;
+    switch (cls) {
+      case kQuote: escaped = "\\\""; break;
+      case kBackslash: escaped = "\\\\"; break;
+      case kHtml:
+        if (!o.html_safe) continue;
+        escaped = s[i] == '<' ? "\\u003c" : s[i] == '>' ? "\\u003e" : s[i] == '&' ? "\\u0026" : "\\u0027";
+        break;
+      default:
+        out.resize(start_size);
+        return false;
     }
-    if (escaped) {
-      out.append(s.data() + run, i - run);
-      out += escaped;
-      run = i + 1;
-    }
+    out.append(s.data() + run, i - run);
+    out += escaped;
+    run = i + 1;
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');
@@ -91,6 +107,50 @@ Status NotSerializable(const Value& v) {
                     "Object of type " + std::string(v.TypeName()) + " is not JSON serializable");
 }
 
+Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int depth);
+
+// The common case of a dict whose keys are all strings, with at most kSmallDict of them: sorts
+// the keys in place (stable insertion sort, as Python's sort orders equal keys) and appends
+// them without copying. Returns false, appending nothing, for other dicts. The status of the
+// values' dump is stored in `*status`.
+constexpr size_t kSmallDict = 16;
+
+template <typename Newline>
+bool DumpStringKeyedDict(std::string& out, const Value& v, const JsonDumpOptions& o, int depth,
+                         Newline& newline, Status* status) {
+  size_t n = v.Size();
+  if (n > kSmallDict) return false;
+  std::pair<std::string_view, size_t> keys[kSmallDict];
+  for (size_t i = 0; i < n; ++i) {
+    Value k = v.KeyAt(i);
+    if (!k.IsString()) return false;
+    keys[i] = {k.AsString(), i};  // dict keys are views into the dict, which outlives this
+  }
+  if (o.sort_keys) {
+    for (size_t i = 1; i < n; ++i) {
+      auto key = keys[i];
+      size_t j = i;
+      while (j > 0 && key.first < keys[j - 1].first) {
+        keys[j] = keys[j - 1];
+        --j;
+      }
+      keys[j] = key;
+    }
+  }
+  out.push_back('{');
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += o.indent ? "," : ", ";
+    if (o.indent) newline(depth + 1);
+    AppendJsonString(out, keys[i].first, o);
+    out += ": ";
+    *status = Dump(out, v.ValueAt(keys[i].second), o, depth + 1);
+    if (!status->ok()) return true;
+  }
+  if (o.indent) newline(depth);
+  out.push_back('}');
+  return true;
+}
+
 Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int depth) {
   if (depth > kMaxDepth) {
     return Unexpected(ErrorCode::kInvalidArgument, "maximum recursion depth exceeded");
@@ -125,7 +185,10 @@ Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int dept
         out += "{}";
         return OkStatus();
       }
-      std::vector<size_t> order(v.Size());
+      size_t n = v.Size();
+      Status small = OkStatus();
+      if (DumpStringKeyedDict(out, v, o, depth, newline, &small)) return small;
+      std::vector<size_t> order(n);
       std::iota(order.begin(), order.end(), 0);
       if (o.sort_keys) {
         std::optional<Error> error;

@@ -307,6 +307,12 @@ const RenderCase kFastPathCases[] = {
      "11"},
     {"{% set a = {'x': 1} %}{% set b = {'x': 1} %}{{ a is sameas b }}{{ a == b }}", "{}",
      "FalseTrue"},
+    // json.dumps' ASCII fast path and its fallback for control and non-ASCII characters.
+    {"{{ s | tojson }}|{{ d | tojson }}|{{ s | to_json }}",
+     R"({"s": "a<b>&'\"\\ \u00e9\u0001 x\ud83d\ude00", "d": {"b": 1, "a": [1, "<"], "\u00e4": {"z": null}}})",
+     R"("a\u003cb\u003e\u0026\u0027\"\\ \u00e9\u0001 x\ud83d\ude00"|)"
+     R"({"a": [1, "\u003c"], "b": 1, "\u00e4": {"z": null}}|)"
+     R"("a<b>&'\"\\ \u00e9\u0001 x\ud83d\ude00")"},
 };
 
 // range() is Python's lazy range (checked against Jinja2 3.1).
