@@ -127,6 +127,7 @@ struct Stmt {
   bool uses_caller = false;      // kMacro: the body references `caller`
   bool uses_varargs = false;     // kMacro: the body references `varargs`
   bool uses_kwargs = false;      // kMacro: the body references `kwargs`
+  bool direct_tojson = false;    // kOutput of `x | tojson`: dumped straight into the output
   bool uses_loop = true;         // kFor: the body may see `loop` (computed after parsing)
   std::vector<std::pair<std::string, std::string>> names;  // kFromImport (name, alias)
   std::string template_name;     // kBlock: the template that defines it

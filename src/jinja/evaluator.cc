@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "jinja/json_emit.h"
 #include "jinja/methods.h"
 #include "jinja/pystr.h"
 #include "jinja/runtime.h"
@@ -175,6 +176,12 @@ class Renderer final : public Runtime {
   bool strict_undefined() const override { return opt_.strict_undefined; }
   Status Tick(size_t n) override {
     iterations_ += n;
+    if (iterations_ < next_time_check_ && iterations_ <= opt_.max_loop_iterations) [[likely]] {
+      return OkStatus();
+    }
+    return TickSlow();
+  }
+  [[gnu::noinline]] Status TickSlow() {
     if (iterations_ > opt_.max_loop_iterations) {
       return Unexpected(ErrorCode::kResourceExhausted,
                         "loop iteration limit exceeded (max_loop_iterations=" +
@@ -211,12 +218,13 @@ class Renderer final : public Runtime {
   }
 
   Status CheckOutput() {
-    if (out_->size() > opt_.max_output_bytes) {
-      return Unexpected(ErrorCode::kResourceExhausted,
-                        "output exceeds the limit of " + std::to_string(opt_.max_output_bytes) +
-                            " bytes");
-    }
+    if (out_->size() > opt_.max_output_bytes) [[unlikely]] return OutputTooLarge();
     return OkStatus();
+  }
+  [[gnu::noinline, gnu::cold]] Status OutputTooLarge() const {
+    return Unexpected(ErrorCode::kResourceExhausted,
+                      "output exceeds the limit of " + std::to_string(opt_.max_output_bytes) +
+                          " bytes");
   }
 
   Status EnterRecursion() {
@@ -291,6 +299,20 @@ class Renderer final : public Runtime {
     return OkStatus();
   }
   Status Exec(const Stmt& s);
+  // {{ x | tojson }} without arguments: what the tojson filter does (htmlsafe json.dumps with
+  // sorted keys; undefined input is an error in strict mode), appended straight to the output.
+  Status OutputToJson(const Expr& filter) {
+    EV_ASSIGN(Value input, Eval(*filter.items[0]));
+    if (input.IsUndefined() && opt_.strict_undefined) {
+      return Unexpected(Locate(UndefinedError(input), filter.line));
+    }
+    JsonDumpOptions options;
+    options.sort_keys = true;
+    options.html_safe = true;
+    Status st = AppendJsonDumps(*out_, input, options);
+    if (!st.ok()) return Unexpected(Locate(std::move(st).error(), filter.line));
+    return CheckOutput();
+  }
   Status ExecFor(const Stmt& s);
   Status RunLoop(const Stmt& s, Seq seq, int depth);
   Status ExecMacroDef(const Stmt& s);
@@ -901,6 +923,7 @@ Status Renderer::Exec(const Stmt& s) {
       out_->append(s.text);
       return CheckOutput();
     case StmtKind::kOutput: {
+      if (s.direct_tojson) return OutputToJson(*s.expr);
       EV_ASSIGN(Value v, Eval(*s.expr));
       if (v.IsUndefined()) {
         if (opt_.strict_undefined) return Unexpected(UndefinedError(v));

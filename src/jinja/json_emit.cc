@@ -166,6 +166,7 @@ Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int dept
     case Value::Kind::kFloat: out += FloatJson(v.AsFloat()); return OkStatus();
     case Value::Kind::kString: AppendJsonString(out, v.AsString(), o); return OkStatus();
     case Value::Kind::kList: {
+      if (v.IsRange()) return NotSerializable(v);
       if (v.Size() == 0) {
         out += "[]";
         return OkStatus();
@@ -245,6 +246,10 @@ Result<std::string> JsonDumps(const Value& v, const JsonDumpOptions& options) {
   std::string out;
   GITOPS_RETURN_IF_ERROR(Dump(out, v, options, 0));
   return out;
+}
+
+Status AppendJsonDumps(std::string& out, const Value& v, const JsonDumpOptions& options) {
+  return Dump(out, v, options, 0);
 }
 
 }  // namespace gitops::jinja

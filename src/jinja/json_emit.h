@@ -22,5 +22,8 @@ struct JsonDumpOptions {
 // undefined values and runtime objects, for unsortable keys with sort_keys, and for nesting
 // deeper than 500 levels (a list that contains itself).
 Result<std::string> JsonDumps(const Value& v, const JsonDumpOptions& options);
+// As JsonDumps, appending to `out` (the evaluator writes {{ x | tojson }} straight into the
+// output). On error `out` may hold part of the text.
+Status AppendJsonDumps(std::string& out, const Value& v, const JsonDumpOptions& options);
 
 }  // namespace gitops::jinja

@@ -1245,6 +1245,11 @@ class Analyzer {
       TargetNames(s.target);
       return;
     }
+    if (s.kind == StmtKind::kOutput && s.expr->kind == ExprKind::kFilter && s.expr->items[0] &&
+        s.expr->filter == FindFilter("tojson") && s.expr->args.positional.empty() &&
+        s.expr->args.keyword.empty() && !s.expr->args.star && !s.expr->args.star_star) {
+      s.direct_tojson = true;
+    }
     if (s.kind == StmtKind::kBlock || s.kind == StmtKind::kImport ||
         s.kind == StmtKind::kFromImport) {
       MarkLoopUse();

@@ -366,6 +366,30 @@ TEST_P(FastPathTest, MatchesJinja2) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, FastPathTest, ::testing::ValuesIn(kFastPathCases));
 
+// {{ x | tojson }} is written straight into the output; it must behave as the filter does.
+TEST(RenderTest, DirectToJsonMatchesTheFilter) {
+  Environment env;
+  auto t = *env.FromString("{{ x | tojson }}|{{ (x | tojson) ~ '' }}|{{ [x] | tojson }}", "t.j2");
+  auto out = t->Render(Json{{"x", {{"b", "<a>"}, {"a", 1}}}});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out,
+            R"({"a": 1, "b": "\u003ca\u003e"}|{"a": 1, "b": "\u003ca\u003e"}|)"
+            R"([{"a": 1, "b": "\u003ca\u003e"}])");
+  auto undefined = (*env.FromString("a\n{{ missing | tojson }}", "t.j2"))->Render({});
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_EQ(undefined.error().message,
+            "t.j2:2: Object of type Undefined is not JSON serializable");
+  auto range = (*env.FromString("{{ range(2) | tojson }}", "t.j2"))->Render({});
+  ASSERT_FALSE(range.ok());
+  EXPECT_EQ(range.error().message, "t.j2:1: Object of type range is not JSON serializable");
+  Options strict;
+  strict.strict_undefined = true;
+  Environment strict_env(strict);
+  auto strict_out = (*strict_env.FromString("a\n{{ missing | tojson }}", "t.j2"))->Render({});
+  ASSERT_FALSE(strict_out.ok());
+  EXPECT_EQ(strict_out.error().message, "t.j2:2: 'missing' is undefined");
+}
+
 TEST(RenderTest, ItemsLoopErrorsAsJinja2) {
   Environment env;
   auto unpack = (*env.FromString("{% for a, b, c in d.items() %}{% endfor %}", "t.j2"))
