@@ -99,7 +99,9 @@ TEST_F(ConnectionTest, TerminatedSessionIsBrokenAndItsQueriesUnavailable) {
   auto killer = Connection::Open(*dsn_);
   ASSERT_TRUE(killer.ok());
   ASSERT_TRUE(
-      (*killer)->Exec("SELECT pg_terminate_backend($1::int)", {std::string(pid->Text(0, 0))}).ok());
+      (*killer)
+          ->Exec("SELECT pg_terminate_backend($1::int, 10000)", {std::string(pid->Text(0, 0))})
+          .ok());
   auto after = conn_->Exec("SELECT 1");
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().code, ErrorCode::kUnavailable);
