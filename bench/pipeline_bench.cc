@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   jobs::MemoryJobStore store(clock);
   jobs::MemoryJobQueue queue;
   index::MemoryResourceIndex index;
-  auto templates = pipeline::TemplateSource::Create(pipeline::DirectoryLoaderFactory(templates_dir));
+  auto templates =
+      pipeline::TemplateSource::Create(pipeline::DirectoryLoaderFactory(templates_dir));
   if (!templates.ok()) {
     std::fprintf(stderr, "templates: %s\n", templates.error().message.c_str());
     return 1;
@@ -125,10 +126,12 @@ int main(int argc, char** argv) {
     job.resource_name = "ns-" + std::to_string(i);
     job.operation = jobs::Operation::kCreate;
     job.flavor = flavor;
-    job.spec = jobs::Json{{"requester", "bench"}, {"labels", {{"team", "t" + std::to_string(i % 7)}}}};
+    job.spec =
+        jobs::Json{{"requester", "bench"}, {"labels", {{"team", "t" + std::to_string(i % 7)}}}};
     job.partition = "namespace";
-    if (!index.Reserve({"namespace", job.tenant_id, job.cluster_id, job.resource_name},
-                       index::PendingOp::kCreate, job.job_id)
+    if (!index
+             .Reserve({"namespace", job.tenant_id, job.cluster_id, job.resource_name},
+                      index::PendingOp::kCreate, job.job_id)
              .ok() ||
         !store.Create(job).ok()) {
       std::fprintf(stderr, "submission failed\n");
@@ -165,7 +168,8 @@ int main(int argc, char** argv) {
   std::printf("  %zu completed, %zu failed in %.3f s = %.0f jobs/s (%zu batches)\n", completed,
               failed, seconds, job_count / seconds, counting.batches());
   if (!first_error.empty()) std::printf("  first error: %s\n", first_error.c_str());
-  std::string count_cmd = "git --git-dir " + dir + "/data/repos/namespace.git rev-list --count main";
+  std::string count_cmd =
+      "git --git-dir " + dir + "/data/repos/namespace.git rev-list --count main";
   std::printf("  commits in the remote: ");
   std::fflush(stdout);
   if (std::system(count_cmd.c_str()) != 0) std::printf("?\n");

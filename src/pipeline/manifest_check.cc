@@ -1,11 +1,11 @@
 // CheckManifest: yaml-cpp parse of rendered YAML, its exceptions turned into a Status.
 #include "pipeline/manifest_check.h"
 
-#include <sstream>
-#include <string>
-
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <sstream>
+#include <string>
 
 namespace gitops::pipeline {
 
@@ -44,9 +44,8 @@ Status CheckManifest(config::ManifestFormat format, std::string_view path, std::
       where = "line " + std::to_string(e.mark.line + 1) + ", column " +
               std::to_string(e.mark.column + 1) + ": ";
     }
-    return Unexpected(ErrorCode::kInvalidArgument,
-                      "rendered manifest " + std::string(path) + " is not valid YAML: " + where +
-                          e.msg);
+    return Unexpected(ErrorCode::kInvalidArgument, "rendered manifest " + std::string(path) +
+                                                       " is not valid YAML: " + where + e.msg);
   } catch (const std::exception& e) {
     return Unexpected(ErrorCode::kInvalidArgument,
                       "rendered manifest " + std::string(path) + " is not valid YAML: " + e.what());

@@ -2,13 +2,13 @@
 // earlier writes, publishes the planned commits in one push, then ends each job.
 #include "pipeline/pipeline_handler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 #include <map>
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "config/names.h"
 #include "pipeline/manifest_check.h"
@@ -78,7 +78,9 @@ struct PlannedWrite {
 class PipelineHandler::Run {
  public:
   Run(PipelineHandler& handler, const jobs::Batch& batch)
-      : deps_(handler.deps_), options_(handler.options_), batch_(batch),
+      : deps_(handler.deps_),
+        options_(handler.options_),
+        batch_(batch),
         ended_(batch.job_ids.size(), false) {}
 
   void Execute() {
@@ -138,8 +140,8 @@ class PipelineHandler::Run {
       return true;
     }
     if (p.job.resource_type != type_->name) {
-      Fail(std::move(p), "job of resource type " + p.job.resource_type + " was queued under " +
-                             batch_.partition);
+      Fail(std::move(p),
+           "job of resource type " + p.job.resource_type + " was queued under " + batch_.partition);
       return true;
     }
     SendStage(p, "started", Json{{"operation", jobs::OperationName(p.job.operation)}});
@@ -296,8 +298,8 @@ class PipelineHandler::Run {
     if (!fetched_) {
       Status fetched = repo.Fetch();
       if (!fetched.ok()) {
-        Fail(std::move(p), "cannot tell whether this job's commit already landed: " +
-                                fetched.error().message);
+        Fail(std::move(p),
+             "cannot tell whether this job's commit already landed: " + fetched.error().message);
         return Adopted::kDone;
       }
       fetched_ = true;
@@ -305,8 +307,8 @@ class PipelineHandler::Run {
     }
     auto found = repo.FindCommitWithTrailer("Job-Id", p.job.job_id, options_.trailer_search_depth);
     if (!found.ok()) {
-      Fail(std::move(p), "cannot tell whether this job's commit already landed: " +
-                              found.error().message);
+      Fail(std::move(p),
+           "cannot tell whether this job's commit already landed: " + found.error().message);
       return Adopted::kDone;
     }
     if (!found->has_value()) return Adopted::kNotLanded;
@@ -489,8 +491,8 @@ class PipelineHandler::Run {
         p.Meta("webhook_status", "disabled");
       } else if (type_->webhook.mode == config::WebhookMode::kSingle) {
         WebhookSubject subject = Subject(p);
-        Json payload = SingleWebhookPayload(subject, jobs::JobStatusName(status),
-                                            deps_.clock.Now(), p.job.logs, p.job.metadata);
+        Json payload = SingleWebhookPayload(subject, jobs::JobStatusName(status), deps_.clock.Now(),
+                                            p.job.logs, p.job.metadata);
         RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
       } else {
         Json data = Json{{"status", jobs::JobStatusName(status)}};

@@ -32,7 +32,7 @@
 namespace gitops::pipeline {
 
 struct PipelineOptions {
-  std::string author_name = "gitops-api";  // GIT_AUTHOR_NAME
+  std::string author_name = "gitops-api";             // GIT_AUTHOR_NAME
   std::string author_email = "gitops-api@localhost";  // GIT_AUTHOR_EMAIL
   int publish_max_attempts = 5;  // push attempts per batch when the remote keeps moving
   // How far back a re-delivered job looks for its own "Job-Id:" trailer.

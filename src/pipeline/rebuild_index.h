@@ -15,8 +15,8 @@
 namespace gitops::pipeline {
 
 struct RebuildSummary {
-  size_t records = 0;          // records upserted, all types
-  std::vector<Error> errors;   // one per type (or file) that could not be read; others went on
+  size_t records = 0;         // records upserted, all types
+  std::vector<Error> errors;  // one per type (or file) that could not be read; others went on
 };
 
 // For every type of `types`: fetches its repository, reads every file under

@@ -33,8 +33,9 @@ void RepositorySet::Handle::set_cache_is_current(bool value) { slot_->cache_is_c
 Result<std::string> RepositorySet::RemoteUrl(const config::ResourceTypeConfig& type) const {
   if (!type.repo_url.empty()) return type.repo_url;
   if (!options_.dev_mode) {
-    return Unexpected(ErrorCode::kFailedPrecondition,
-                      "resource type " + type.name + " has no repo_url (required outside dev mode)");
+    return Unexpected(
+        ErrorCode::kFailedPrecondition,
+        "resource type " + type.name + " has no repo_url (required outside dev mode)");
   }
   return (options_.data_dir / "repos" / (type.name + ".git")).string();
 }

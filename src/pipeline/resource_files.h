@@ -2,10 +2,9 @@
 // .gitops-api/resources/ (from which the index is rebuilt), and the commit message of a job.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.h"
 #include "index/resource_index.h"

@@ -8,8 +8,8 @@ namespace gitops::pipeline {
 
 Json BuildTemplateContext(std::string_view name, std::string_view tenant_id,
                           std::string_view cluster_id, std::string_view flavor, const Json& spec) {
-  static constexpr std::array<std::string_view, 6> kReserved = {
-      "name", "tenant_id", "cluster_id", "flavor", "spec", "labels"};
+  static constexpr std::array<std::string_view, 6> kReserved = {"name",   "tenant_id", "cluster_id",
+                                                                "flavor", "spec",      "labels"};
   const Json empty = Json::object();
   const Json& spec_object = spec.is_object() ? spec : empty;
 

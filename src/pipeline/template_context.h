@@ -2,9 +2,8 @@
 // at top level, with managed labels a tenant cannot override.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace gitops::pipeline {
 

@@ -45,8 +45,7 @@ Result<std::unique_ptr<TemplateSource>> TemplateSource::Create(LoaderFactory fac
   return source;
 }
 
-std::shared_ptr<const jinja::Environment> TemplateSource::Environment(
-    bool strict_undefined) const {
+std::shared_ptr<const jinja::Environment> TemplateSource::Environment(bool strict_undefined) const {
   std::lock_guard<std::mutex> lock(mu_);
   return strict_undefined ? strict_ : lenient_;
 }

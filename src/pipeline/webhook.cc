@@ -1,9 +1,9 @@
 // Webhook payloads and the logging sender.
 #include "pipeline/webhook.h"
 
-#include <utility>
-
 #include <spdlog/spdlog.h>
+
+#include <utility>
 
 #include "git/repository.h"
 

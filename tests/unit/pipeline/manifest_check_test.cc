@@ -13,8 +13,8 @@ TEST(ManifestCheckTest, MultiDocumentYamlPasses) {
 }
 
 TEST(ManifestCheckTest, InvalidYamlFailsWithLineAndParserMessage) {
-  Status status = CheckManifest(ManifestFormat::kYaml, "tenants/t/m.yaml",
-                                "a: 1\nb: 2\nc: [unclosed\n");
+  Status status =
+      CheckManifest(ManifestFormat::kYaml, "tenants/t/m.yaml", "a: 1\nb: 2\nc: [unclosed\n");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(status.error().message.find("tenants/t/m.yaml is not valid YAML"), std::string::npos)

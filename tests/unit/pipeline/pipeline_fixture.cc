@@ -161,9 +161,9 @@ size_t PipelineTest::HandleBatch(const std::string& type, const std::vector<std:
   return handler_->Handle(batch);
 }
 
-jobs::Job PipelineTest::RunOne(const std::string& type, jobs::Operation op,
-                               const std::string& name, const std::string& flavor, Json spec,
-                               const std::string& cluster, const std::string& tenant) {
+jobs::Job PipelineTest::RunOne(const std::string& type, jobs::Operation op, const std::string& name,
+                               const std::string& flavor, Json spec, const std::string& cluster,
+                               const std::string& tenant) {
   std::string id = Submit(type, op, name, flavor, std::move(spec), cluster, tenant);
   EXPECT_EQ(HandleBatch(type, {id}), 1u);
   return GetJob(id);
@@ -185,8 +185,8 @@ std::string PipelineTest::GitIn(const std::string& type, std::vector<std::string
 }
 
 bool PipelineTest::BranchExists(const std::string& type) const {
-  return git::testing::Run({"git", "--git-dir", Remote(type), "rev-parse", "--verify", "-q",
-                            "refs/heads/main"})
+  return git::testing::Run(
+             {"git", "--git-dir", Remote(type), "rev-parse", "--verify", "-q", "refs/heads/main"})
              .exit_code == 0;
 }
 

@@ -27,8 +27,8 @@ bool HasLog(const jobs::Job& job, const std::string& needle) {
 using PipelineHandlerTest = PipelineTest;
 
 TEST_F(PipelineHandlerTest, CreateCommitsTheRenderedManifest) {
-  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small",
-                         Json{{"team", "blue"}}, "cluster-a");
+  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json{{"team", "blue"}},
+                         "cluster-a");
   ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
   std::string manifest =
       GitIn("namespace", {"show", "main:tenants/tenant1/cluster-a/namespace/dev-ns/manifest.yaml"});
@@ -48,8 +48,8 @@ TEST_F(PipelineHandlerTest, CreateCommitsTheRenderedManifest) {
 }
 
 TEST_F(PipelineHandlerTest, CreateCommitMessageTrailersAndAuthor) {
-  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json::object(),
-                         "cluster-a");
+  jobs::Job job =
+      RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json::object(), "cluster-a");
   ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
   EXPECT_EQ(GitIn("namespace", {"log", "-1", "--format=%B", "main"}),
             "Deploy namespace dev-ns for tenant tenant1 in cluster cluster-a\n\nJob-Id: " +
@@ -66,7 +66,8 @@ TEST_F(PipelineHandlerTest, CreateWritesTheMetadataFile) {
   ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
   EXPECT_EQ(GitIn("vm", {"ls-tree", "-r", "--name-only", "main"}),
             ".gitops-api/resources/vm/tenant1/_/vm1.json\ntenants/tenant1/small/vm1/manifest.yaml");
-  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  Json meta =
+      Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
   EXPECT_EQ(meta, Json::parse(R"({"name": "vm1", "tenant_id": "tenant1", "cluster_id": null,
       "flavor": "small", "spec": {"cpu": 2}, "path": "tenants/tenant1/small/vm1/manifest.yaml",
       "resource_type": "vm"})"));
@@ -85,8 +86,8 @@ TEST_F(PipelineHandlerTest, CompletedJobHasLogsAndMetadata) {
 }
 
 TEST_F(PipelineHandlerTest, CreateUpdatesIndexAndReleasesReservation) {
-  jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small",
-                         Json{{"team", "blue"}}, "c1");
+  jobs::Job job =
+      RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json{{"team", "blue"}}, "c1");
   ASSERT_EQ(job.status, JobStatus::kCompleted);
   auto record = index_->Get({"namespace", "tenant1", "c1", "dev-ns"});
   ASSERT_TRUE(record.ok());
@@ -110,7 +111,8 @@ TEST_F(PipelineHandlerTest, UpdateMergesSpecAtTopLevelAndKeepsFlavor) {
   jobs::Job job = RunOne("vm", Operation::kUpdate, "vm1", "",
                          Json::parse(R"({"disk": {"type": "ssd"}, "cpu": 4})"));
   ASSERT_EQ(job.status, JobStatus::kCompleted) << job.error.value_or("");
-  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  Json meta =
+      Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
   EXPECT_EQ(meta["spec"], Json::parse(R"({"cpu": 4, "disk": {"type": "ssd"}, "os": "rhel"})"));
   EXPECT_EQ(meta["flavor"], "large");
   EXPECT_EQ(index_->Get({"vm", "tenant1", "", "vm1"})->spec, meta["spec"]);
@@ -165,8 +167,7 @@ TEST_F(PipelineHandlerTest, FailedJobDoesNotStopTheRestOfTheBatch) {
 }
 
 TEST_F(PipelineHandlerTest, StrictUndefinedIsPerType) {
-  jobs::Job lenient =
-      RunOne("namespace", Operation::kCreate, "a", "strict", Json::object(), "c1");
+  jobs::Job lenient = RunOne("namespace", Operation::kCreate, "a", "strict", Json::object(), "c1");
   EXPECT_EQ(lenient.status, JobStatus::kCompleted) << lenient.error.value_or("");
   jobs::Job strict = RunOne("strictns", Operation::kCreate, "a", "strict", Json::object(), "c1");
   ASSERT_EQ(strict.status, JobStatus::kFailed);
@@ -188,8 +189,9 @@ TEST_F(PipelineHandlerTest, SecondCreateOfTheSameResourceInABatchFails) {
   EXPECT_EQ(GetJob(ids[0]).status, JobStatus::kCompleted);
   jobs::Job second = GetJob(ids[1]);
   ASSERT_EQ(second.status, JobStatus::kFailed);
-  EXPECT_EQ(*second.error, "namespace dup for tenant tenant1 in cluster c1 already exists; "
-                           "nothing committed");
+  EXPECT_EQ(*second.error,
+            "namespace dup for tenant tenant1 in cluster c1 already exists; "
+            "nothing committed");
   EXPECT_EQ(CommitCount("namespace"), 1);
 }
 
@@ -213,8 +215,7 @@ TEST_F(PipelineHandlerTest, CreateUpdateDeleteInOneBatchApplyInOrder) {
   std::vector<std::string> ids = {
       Submit("vm", Operation::kCreate, "vm1", "small", Json{{"cpu", 1}}),
       Submit("vm", Operation::kUpdate, "vm1", "", Json{{"mem", 2}}),
-      Submit("vm", Operation::kDelete, "vm1"),
-      Submit("vm", Operation::kCreate, "vm1", "large")};
+      Submit("vm", Operation::kDelete, "vm1"), Submit("vm", Operation::kCreate, "vm1", "large")};
   EXPECT_EQ(HandleBatch("vm", ids), 4u);
   for (const std::string& id : ids) {
     EXPECT_EQ(GetJob(id).status, JobStatus::kCompleted) << GetJob(id).error.value_or("");
@@ -222,7 +223,8 @@ TEST_F(PipelineHandlerTest, CreateUpdateDeleteInOneBatchApplyInOrder) {
   EXPECT_EQ(CommitCount("vm"), 4);
   EXPECT_EQ(GitIn("vm", {"ls-tree", "-r", "--name-only", "main"}),
             ".gitops-api/resources/vm/tenant1/_/vm1.json\ntenants/tenant1/large/vm1/manifest.yaml");
-  Json meta = Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
+  Json meta =
+      Json::parse(GitIn("vm", {"show", "main:.gitops-api/resources/vm/tenant1/_/vm1.json"}));
   EXPECT_EQ(meta["spec"], Json::object());
   EXPECT_EQ(GetJob(ids[1]).metadata["git_commit"], GitIn("vm", {"rev-parse", "main~2"}));
 }
@@ -306,8 +308,8 @@ TEST_F(PipelineHandlerTest, SingleWebhookCarriesTheFinalJob) {
   EXPECT_EQ(p["resource_type"], "vm");
   EXPECT_EQ(p["resource_name"], "vm1");
   EXPECT_EQ(p["timestamp"], "2027-01-15T08:00:00.000000Z");
-  EXPECT_EQ(p["logs"], Json::array({"Job started", "Template rendered",
-                                    "Manifest committed to Git", "Pushed"}));
+  EXPECT_EQ(p["logs"], Json::array({"Job started", "Template rendered", "Manifest committed to Git",
+                                    "Pushed"}));
   EXPECT_EQ(p["metadata"]["git_commit"], job.metadata["git_commit"]);
   EXPECT_EQ(job.metadata["webhook_status"], "simulated");
   EXPECT_EQ(job.logs.back(), "Webhook notification sent (simulated)");
@@ -343,8 +345,8 @@ TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
     stages.push_back(p["stage"]);
     EXPECT_EQ(p["job_id"], job.job_id);
   }
-  EXPECT_EQ(stages, (std::vector<std::string>{"started", "rendered", "committed", "pushed",
-                                              "completed"}));
+  EXPECT_EQ(stages,
+            (std::vector<std::string>{"started", "rendered", "committed", "pushed", "completed"}));
   EXPECT_EQ(webhooks_.payloads()[2]["stage_data"]["git_commit"], job.metadata["git_commit"]);
   EXPECT_EQ(webhooks_.payloads()[3]["stage_data"]["repository"], Remote("staged"));
   EXPECT_EQ(job.metadata["webhook_status"], "simulated");

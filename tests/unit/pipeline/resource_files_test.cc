@@ -63,8 +63,9 @@ TEST(ResourceFilesTest, CommitMessagesAsThePrototypeWithTrailers) {
             "Deploy namespace dev-namespace for tenant tenant1 in cluster cluster-a\n\n"
             "Job-Id: j1\nTenant-Id: tenant1\n");
   key.cluster_id.clear();
-  EXPECT_EQ(CommitMessage(true, key, "j2"),
-            "Delete namespace dev-namespace for tenant tenant1\n\nJob-Id: j2\nTenant-Id: tenant1\n");
+  EXPECT_EQ(
+      CommitMessage(true, key, "j2"),
+      "Delete namespace dev-namespace for tenant tenant1\n\nJob-Id: j2\nTenant-Id: tenant1\n");
 }
 
 }  // namespace

@@ -18,9 +18,9 @@ std::vector<std::string> Keys(const Json& object) {
 TEST(WebhookTest, SinglePayloadHasThePrototypeFields) {
   Json payload = SingleWebhookPayload(kSubject, "completed", kTime, {"Job started", "Pushed"},
                                       Json{{"git_commit", "abc"}});
-  EXPECT_EQ(Keys(payload), (std::vector<std::string>{"job_id", "status", "tenant_id",
-                                                     "resource_type", "resource_name",
-                                                     "timestamp", "logs", "metadata"}));
+  EXPECT_EQ(Keys(payload),
+            (std::vector<std::string>{"job_id", "status", "tenant_id", "resource_type",
+                                      "resource_name", "timestamp", "logs", "metadata"}));
   EXPECT_EQ(payload["job_id"], "job-1");
   EXPECT_EQ(payload["status"], "completed");
   EXPECT_EQ(payload["resource_name"], "dev");
@@ -31,9 +31,9 @@ TEST(WebhookTest, SinglePayloadHasThePrototypeFields) {
 
 TEST(WebhookTest, StagedPayloadHasThePrototypeFields) {
   Json payload = StagedWebhookPayload(kSubject, "rendered", kTime, Json{{"manifest_path", "p"}});
-  EXPECT_EQ(Keys(payload), (std::vector<std::string>{"job_id", "stage", "tenant_id",
-                                                     "resource_type", "resource_name",
-                                                     "timestamp", "stage_data"}));
+  EXPECT_EQ(Keys(payload),
+            (std::vector<std::string>{"job_id", "stage", "tenant_id", "resource_type",
+                                      "resource_name", "timestamp", "stage_data"}));
   EXPECT_EQ(payload["stage"], "rendered");
   EXPECT_EQ(payload["stage_data"]["manifest_path"], "p");
 }
