@@ -1,6 +1,6 @@
 // Measures accepted submissions/s into PostgresJobStore::Create from many threads, with and
 // without group commit, against a durable PostgreSQL (fsync and synchronous_commit on).
-//   pg_create_throughput [threads=64] [seconds=5] [pool=16]
+//   pg_create_throughput [threads=64] [seconds=5] [pool=16] [inflight_batches=2]
 // Uses PG_BENCH_DSN when set, else starts a private durable server (PG_TEST_DURABLE=1).
 #include <algorithm>
 #include <atomic>
@@ -26,12 +26,14 @@ struct Figures {
   long failures = 0;
 };
 
-Figures Run(const std::string& dsn, bool grouped, int threads, int seconds, size_t pool_size) {
+Figures Run(const std::string& dsn, bool grouped, int threads, int seconds, size_t pool_size,
+            size_t inflight) {
   auto pool = std::make_shared<pg::Pool>(pg::PoolOptions{dsn, pool_size});
   (void)pool->Exec("TRUNCATE jobs");
   SystemClock clock;
   jobs::PostgresJobStoreOptions options;
   options.group_commit = grouped;
+  options.max_inflight_batches = inflight;
   jobs::PostgresJobStore store(pool, clock, options);
   std::atomic<bool> stop{false};
   std::atomic<long> failures{0};
@@ -83,6 +85,7 @@ int Main(int argc, char** argv) {
   int threads = argc > 1 ? std::atoi(argv[1]) : 64;
   int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   size_t pool_size = argc > 3 ? std::atoi(argv[3]) : 16;
+  size_t inflight = argc > 4 ? std::atoi(argv[4]) : 2;
   std::unique_ptr<pgtest::PrivateServer> server;
   std::string dsn;
   if (const char* env = std::getenv("PG_BENCH_DSN")) {
@@ -99,11 +102,11 @@ int Main(int argc, char** argv) {
   }
   auto settings =
       admin.Exec("SELECT current_setting('fsync'), current_setting('synchronous_commit')");
-  std::printf("fsync=%s synchronous_commit=%s threads=%d seconds=%d pool=%zu\n",
+  std::printf("fsync=%s synchronous_commit=%s threads=%d seconds=%d pool=%zu inflight=%zu\n",
               std::string(settings->Text(0, 0)).c_str(), std::string(settings->Text(0, 1)).c_str(),
-              threads, seconds, pool_size);
+              threads, seconds, pool_size, inflight);
   for (bool grouped : {true, false}) {
-    Figures f = Run(dsn, grouped, threads, seconds, pool_size);
+    Figures f = Run(dsn, grouped, threads, seconds, pool_size, inflight);
     std::printf("%-22s %9.0f creates/s  p50 %6.2f ms  p99 %6.2f ms  failures %ld\n",
                 grouped ? "group commit" : "one commit per create", f.per_second, f.p50_ms,
                 f.p99_ms, f.failures);
