@@ -130,7 +130,13 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
     }
   }
   const Clock::TimePoint now = clock_.Now();
-  auto due = store_.ListDue(now, options_.batch, full_urls);
+  // Ask for little more than can be taken: entries being redelivered are skipped below.
+  size_t wanted = options_.batch;
+  {
+    std::lock_guard lock(mu_);
+    if (capacity < wanted) wanted = std::min(wanted, capacity + in_flight_ids_.size());
+  }
+  auto due = store_.ListDue(now, wanted, full_urls);
   if (!due) {
     spdlog::warn("webhook: cannot read due deliveries: {}", due.error().message);
     return {};
@@ -241,9 +247,10 @@ void Dispatcher::Attempt(Delivery d) {
   }
   Release(d);
   if (d.status != DeliveryStatus::kPending) {
-    spdlog::info("webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id,
-                 d.event, d.job_id, DeliveryStatusName(d.status), d.attempts,
-                 d.last_error.empty() ? "" : ": " + d.last_error);
+    spdlog::log(d.status == DeliveryStatus::kDelivered ? spdlog::level::debug : spdlog::level::warn,
+                "webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id,
+                d.event, d.job_id, DeliveryStatusName(d.status), d.attempts,
+                d.last_error.empty() ? "" : ": " + d.last_error);
     if (options_.on_settled) options_.on_settled(d);
   }
 }

@@ -2,6 +2,7 @@
 #include "webhook/memory/memory_delivery_store.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace gitops::webhook {
 
@@ -15,11 +16,12 @@ Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
                       "delivery " + delivery.delivery_id + " already exists");
   }
   delivery.sequence = next_sequence_++;
-  if (delivery.status == DeliveryStatus::kPending) {
-    pending_[{delivery.job_id, delivery.sequence}] = delivery.delivery_id;
-  }
   by_sequence_[delivery.sequence] = delivery.delivery_id;
   by_id_[delivery.delivery_id] = delivery;
+  if (delivery.status == DeliveryStatus::kPending) {
+    pending_[{delivery.job_id, delivery.sequence}] = delivery.delivery_id;
+    RefreshHead(delivery.job_id);
+  }
   return delivery;
 }
 
@@ -48,29 +50,33 @@ Status MemoryDeliveryStore::Update(const Delivery& delivery) {
   if (stored.status == DeliveryStatus::kPending) {
     pending_[{stored.job_id, stored.sequence}] = stored.delivery_id;
   }
+  RefreshHead(stored.job_id);
   return OkStatus();
+}
+
+void MemoryDeliveryStore::RefreshHead(const std::string& job_id) {
+  if (auto old = head_of_job_.find(job_id); old != head_of_job_.end()) {
+    heads_.erase(old->second);
+    head_of_job_.erase(old);
+  }
+  auto first = pending_.lower_bound({job_id, std::numeric_limits<int64_t>::min()});
+  if (first == pending_.end() || first->first.first != job_id) return;
+  const Delivery& head = by_id_.at(first->second);
+  HeadKey key{head.next_attempt_at, head.sequence};
+  heads_[key] = head.delivery_id;
+  head_of_job_[job_id] = key;
 }
 
 Result<std::vector<Delivery>> MemoryDeliveryStore::ListDue(Clock::TimePoint now, size_t limit,
                                                            const std::set<std::string>& skip_urls) {
-  std::vector<Delivery> due;
-  {
-    std::lock_guard lock(mu_);
-    const std::string* previous_job = nullptr;
-    for (const auto& [key, id] : pending_) {
-      if (previous_job != nullptr && *previous_job == key.first) continue;  // not the head
-      previous_job = &key.first;
-      const Delivery& d = by_id_.at(id);
-      if (d.next_attempt_at > now || skip_urls.count(d.url)) continue;
-      due.push_back(d);
-    }
+  std::lock_guard lock(mu_);
+  std::vector<Delivery> out;
+  for (auto it = heads_.begin(); it != heads_.end() && out.size() < limit; ++it) {
+    if (it->first.first > now) break;
+    const Delivery& d = by_id_.at(it->second);
+    if (!skip_urls.count(d.url)) out.push_back(d);
   }
-  std::sort(due.begin(), due.end(), [](const Delivery& a, const Delivery& b) {
-    if (a.next_attempt_at != b.next_attempt_at) return a.next_attempt_at < b.next_attempt_at;
-    return a.sequence < b.sequence;
-  });
-  if (due.size() > limit) due.resize(limit);
-  return due;
+  return out;
 }
 
 Result<std::vector<Delivery>> MemoryDeliveryStore::List(const DeliveryFilter& filter) {

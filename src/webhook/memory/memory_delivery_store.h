@@ -21,11 +21,19 @@ class MemoryDeliveryStore final : public DeliveryStore {
   Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;
 
  private:
+  using HeadKey = std::pair<Clock::TimePoint, int64_t>;  // (next_attempt_at, sequence)
+
+  // Re-derives the head of `job_id`'s pending queue in heads_. Caller holds mu_.
+  void RefreshHead(const std::string& job_id);
+
   std::mutex mu_;
   int64_t next_sequence_ = 1;
   std::unordered_map<std::string, Delivery> by_id_;
   // Pending deliveries by (job_id, sequence): the first entry of a job is its queue's head.
   std::map<std::pair<std::string, int64_t>, std::string> pending_;
+  // The head of every job's pending queue, by due time: ListDue reads only what is due.
+  std::map<HeadKey, std::string> heads_;
+  std::unordered_map<std::string, HeadKey> head_of_job_;
   std::map<int64_t, std::string> by_sequence_;
 };
 
