@@ -151,7 +151,88 @@ bool DumpStringKeyedDict(std::string& out, const Value& v, const JsonDumpOptions
   return true;
 }
 
+// Dump of a part of the JSON context, read in place: the same text Dump writes for the Values
+// that Value::FromJson makes of it (unsigned integers above INT64_MAX are floats there; binary
+// is None), without making them.
+Status DumpJson(std::string& out, const Json& j, const JsonDumpOptions& o, int depth) {
+  if (depth > kMaxDepth) {
+    return Unexpected(ErrorCode::kInvalidArgument, "maximum recursion depth exceeded");
+  }
+  auto newline = [&](int level) {
+    out.push_back('\n');
+    for (int i = 0; i < level; ++i) out += *o.indent;
+  };
+  switch (j.type()) {
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+    case Json::value_t::binary: out += "null"; return OkStatus();
+    case Json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return OkStatus();
+    case Json::value_t::number_integer: out += std::to_string(j.get<int64_t>()); return OkStatus();
+    case Json::value_t::number_unsigned: {
+      uint64_t u = j.get<uint64_t>();
+      if (u > static_cast<uint64_t>(INT64_MAX)) {
+        out += FloatJson(static_cast<double>(u));
+      } else {
+        out += std::to_string(static_cast<int64_t>(u));
+      }
+      return OkStatus();
+    }
+    case Json::value_t::number_float: out += FloatJson(j.get<double>()); return OkStatus();
+    case Json::value_t::string:
+      AppendJsonString(out, j.get_ref<const std::string&>(), o);
+      return OkStatus();
+    case Json::value_t::array: {
+      if (j.empty()) {
+        out += "[]";
+        return OkStatus();
+      }
+      out.push_back('[');
+      bool first = true;
+      for (const Json& item : j) {
+        if (!first) out += o.indent ? "," : ", ";
+        first = false;
+        if (o.indent) newline(depth + 1);
+        GITOPS_RETURN_IF_ERROR(DumpJson(out, item, o, depth + 1));
+      }
+      if (o.indent) newline(depth);
+      out.push_back(']');
+      return OkStatus();
+    }
+    case Json::value_t::object: {
+      if (j.empty()) {
+        out += "{}";
+        return OkStatus();
+      }
+      const auto& obj = j.get_ref<const Json::object_t&>();
+      std::vector<const Json::object_t::value_type*> items;
+      items.reserve(obj.size());
+      for (const auto& kv : obj) items.push_back(&kv);
+      if (o.sort_keys) {
+        // Keys are unique strings; UTF-8 byte order is code point order, as Python sorts.
+        std::sort(items.begin(), items.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
+      }
+      out.push_back('{');
+      bool first = true;
+      for (const auto* kv : items) {
+        if (!first) out += o.indent ? "," : ", ";
+        first = false;
+        if (o.indent) newline(depth + 1);
+        AppendJsonString(out, kv->first, o);
+        out += ": ";
+        GITOPS_RETURN_IF_ERROR(DumpJson(out, kv->second, o, depth + 1));
+      }
+      if (o.indent) newline(depth);
+      out.push_back('}');
+      return OkStatus();
+    }
+  }
+  out += "null";
+  return OkStatus();
+}
+
 Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int depth) {
+  if (const Json* j = v.JsonView()) return DumpJson(out, *j, o, depth);
   if (depth > kMaxDepth) {
     return Unexpected(ErrorCode::kInvalidArgument, "maximum recursion depth exceeded");
   }

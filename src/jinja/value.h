@@ -103,6 +103,8 @@ class Value {
   bool IsObject() const { return kind_ == Kind::kObject; }
   bool IsMarkup() const { return kind_ == Kind::kString && (flags_ & kMarkupFlag); }
   bool IsJsonView() const { return (flags_ & kJsonFlag) != 0; }
+  // The JSON array/object a list/dict view reads (IsJsonView()), else nullptr.
+  const Json* JsonView() const { return (flags_ & kJsonFlag) ? json_ : nullptr; }
   bool IsRange() const { return kind_ == Kind::kList && (flags_ & kRangeFlag); }
   bool IsNamedTuple() const { return kind_ == Kind::kList && (flags_ & kNamedFlag); }
 

@@ -390,6 +390,25 @@ TEST(RenderTest, DirectToJsonMatchesTheFilter) {
   EXPECT_EQ(strict_out.error().message, "t.j2:2: 'missing' is undefined");
 }
 
+// Lists and dicts of the JSON context are dumped in place; the text is Jinja2's.
+TEST(RenderTest, ToJsonOfContextValuesMatchesJinja2) {
+  Environment env;
+  auto t = *env.FromString(
+      "{{ d | tojson }}|{{ d | tojson(2) }}|{{ d | to_json }}|{{ l | tojson }}", "t.j2");
+  auto out = t->Render(Json::parse(
+      "{\"d\": {\"z\": [1, -2, 1.5, 1e20, true, null, \"x<y\"], \"a\": {}, \"\u00e9\": [], "
+      "\"m\": {\"b\": \"\\u00e9\", \"a\": [{\"k\": 0.1}]}}, \"l\": [[], {}, \"s\", 3]}"));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out,
+            "{\"a\": {}, \"m\": {\"a\": [{\"k\": 0.1}], \"b\": \"\\u00e9\"}, \"z\": [1, -2, 1.5, "
+            "1e+20, true, null, \"x\\u003cy\"], \"\\u00e9\": []}|{\n  \"a\": {},\n  \"m\": {\n   "
+            " \"a\": [\n      {\n        \"k\": 0.1\n      }\n    ],\n    \"b\": \"\\u00e9\"\n  }"
+            ",\n  \"z\": [\n    1,\n    -2,\n    1.5,\n    1e+20,\n    true,\n    null,\n    \"x"
+            "\\u003cy\"\n  ],\n  \"\\u00e9\": []\n}|{\"z\": [1, -2, 1.5, 1e+20, true, null, \"x<y"
+            "\"], \"a\": {}, \"\\u00e9\": [], \"m\": {\"b\": \"\\u00e9\", \"a\": [{\"k\": 0.1}]}}"
+            "|[[], {}, \"s\", 3]");
+}
+
 TEST(RenderTest, ItemsLoopErrorsAsJinja2) {
   Environment env;
   auto unpack = (*env.FromString("{% for a, b, c in d.items() %}{% endfor %}", "t.j2"))
