@@ -277,7 +277,16 @@ class Renderer final : public Runtime {
     }
     locals_.push_back({name, std::move(v)});
   }
-  Status Assign(const Target& t, const Value& v);
+  Status Assign(const Target& t, const Value& v) {
+    if (t.kind != Target::Kind::kName) return AssignOther(t, v);
+    if (scope_depth_ == 0) {
+      mod_->vars.Set(Value::StrView(t.name), v);
+    } else {
+      SetLocal(t.name, v);
+    }
+    return OkStatus();
+  }
+  [[gnu::noinline]] Status AssignOther(const Target& t, const Value& v);
   // Assigns item `i` of `seq` to `t`; (key, value) items go to a two-name target directly.
   Status AssignItem(const Target& t, const Seq& seq, size_t i) {
     if (seq.mode == Seq::kItems && t.kind == Target::Kind::kTuple && t.items.size() == 2 &&
@@ -298,7 +307,20 @@ class Renderer final : public Runtime {
     }
     return OkStatus();
   }
-  Status Exec(const Stmt& s);
+  // The frequent statements are handled here, in a small function; the rest in ExecOther.
+  Status Exec(const Stmt& s) {
+    switch (s.kind) {
+      case StmtKind::kData:
+        out_->append(s.text);
+        return CheckOutput();
+      case StmtKind::kOutput:
+        if (s.direct_tojson) return OutputToJson(*s.expr);
+        return ExecOther(s);
+      case StmtKind::kFor: return ExecFor(s);
+      default: return ExecOther(s);
+    }
+  }
+  [[gnu::noinline]] Status ExecOther(const Stmt& s);
   // {{ x | tojson }} without arguments: what the tojson filter does (htmlsafe json.dumps with
   // sorted keys; undefined input is an error in strict mode), appended straight to the output.
   Status OutputToJson(const Expr& filter) {
@@ -343,7 +365,24 @@ class Renderer final : public Runtime {
     if (!r.ok()) return Unexpected(Locate(std::move(r).error(), e.line));
     return r;
   }
-  Result<Value> EvalInner(const Expr& e);
+  // The frequent expressions are handled here, in a small function; the rest in EvalOther.
+  Result<Value> EvalInner(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kLiteral: return e.value;
+      case ExprKind::kName: return Lookup(e.name);
+      case ExprKind::kGetattr: return EvalGetattr(e);
+      default: return EvalOther(e);
+    }
+  }
+  [[gnu::noinline]] Result<Value> EvalOther(const Expr& e);
+  Result<Value> EvalGetattr(const Expr& e) {
+    EV_ASSIGN(Value obj, Eval(*e.items[0]));
+    // The common case first: a key of a dict that is not a dict method's name.
+    if (obj.IsDict() && !HasMethodBits(obj, e.method_kinds)) {
+      if (auto v = obj.Find(e.name)) return *std::move(v);
+    }
+    return GetAttrValue(obj, e.name, e.method_kinds);
+  }
   Result<bool> Truthy(const Value& v) {
     if (v.IsUndefined() && opt_.strict_undefined) return Unexpected(UndefinedError(v));
     return v.Truthy();
@@ -840,7 +879,7 @@ Result<Seq> Renderer::MakeSeq(const Value& v) {
   }
 }
 
-Status Renderer::Assign(const Target& t, const Value& v) {
+Status Renderer::AssignOther(const Target& t, const Value& v) {
   switch (t.kind) {
     case Target::Kind::kName:
       if (scope_depth_ == 0) {
@@ -917,7 +956,7 @@ Status Renderer::RenderRoot(Module* m, const CompiledTemplate* tmpl) {
   return result;
 }
 
-Status Renderer::Exec(const Stmt& s) {
+Status Renderer::ExecOther(const Stmt& s) {
   switch (s.kind) {
     case StmtKind::kData:
       out_->append(s.text);
@@ -1861,7 +1900,7 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
   return Unexpected(Unsupported(OpName(op), a, b));
 }
 
-Result<Value> Renderer::EvalInner(const Expr& e) {
+Result<Value> Renderer::EvalOther(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kLiteral: return e.value;
     case ExprKind::kName: return Lookup(e.name);
