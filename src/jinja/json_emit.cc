@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 
 #include "jinja/pystr.h"
@@ -15,7 +16,7 @@ namespace {
 constexpr int kMaxDepth = 500;
 
 void AppendU(std::string& out, unsigned cp) {
-  char buf[8];
+  char buf[16];  // backslash, u and up to 8 hex digits (GCC checks the full unsigned range)
   std::snprintf(buf, sizeof buf, "\\u%04x", cp);
   out += buf;
 }
@@ -38,6 +39,22 @@ constexpr std::array<uint8_t, 256> kAsciiClasses = MakeAsciiClasses();
 // and appends runs of the rest at once. Returns false, leaving `out` as it was, when `s` has a
 // character this path does not handle.
 bool AppendAsciiJsonString(std::string& out, std::string_view s, const JsonDumpOptions& o) {
+  size_t plain = 0;
+  while (plain < s.size()) {
+    uint8_t cls = kAsciiClasses[static_cast<unsigned char>(s[plain])];
+    if (cls != kCopy && (cls != kHtml || o.html_safe)) break;
+    ++plain;
+  }
+  if (plain == s.size()) {
+    // Nothing to escape: the quoted string in one copy.
+    size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return true;
+  }
   size_t start_size = out.size();
   out.push_back('"');
   size_t run = 0;
@@ -204,17 +221,26 @@ Status DumpJson(std::string& out, const Json& j, const JsonDumpOptions& o, int d
         return OkStatus();
       }
       const auto& obj = j.get_ref<const Json::object_t&>();
-      std::vector<const Json::object_t::value_type*> items;
-      items.reserve(obj.size());
-      for (const auto& kv : obj) items.push_back(&kv);
+      using Item = const Json::object_t::value_type*;
+      // Small objects (most) are sorted in a buffer on the stack.
+      constexpr size_t kSmall = 16;
+      Item small[kSmall];
+      std::vector<Item> large;
+      Item* items = small;
+      if (obj.size() > kSmall) {
+        large.resize(obj.size());
+        items = large.data();
+      }
+      size_t n = 0;
+      for (const auto& kv : obj) items[n++] = &kv;
       if (o.sort_keys) {
         // Keys are unique strings; UTF-8 byte order is code point order, as Python sorts.
-        std::sort(items.begin(), items.end(),
-                  [](const auto* a, const auto* b) { return a->first < b->first; });
+        std::sort(items, items + n, [](Item a, Item b) { return a->first < b->first; });
       }
       out.push_back('{');
       bool first = true;
-      for (const auto* kv : items) {
+      for (size_t i = 0; i < n; ++i) {
+        Item kv = items[i];
         if (!first) out += o.indent ? "," : ", ";
         first = false;
         if (o.indent) newline(depth + 1);
