@@ -362,7 +362,8 @@ class Renderer final : public Runtime {
   // ---- expressions --------------------------------------------------------------------------
   Result<Value> Eval(const Expr& e) {
     Result<Value> r = EvalInner(e);
-    if (!r.ok()) return Unexpected(Locate(std::move(r).error(), e.line));
+    // One return of `r`, so it is built in place (no move of the Result).
+    if (!r.ok()) [[unlikely]] r = Unexpected(Locate(std::move(r).error(), e.line));
     return r;
   }
   // The frequent expressions are handled here, in a small function; the rest in EvalOther.
@@ -1101,19 +1102,22 @@ Status Renderer::RunLoop(const Stmt& s, Seq seq, int depth) {
     loop_value = Value::FromObject(loop);
     items = &loop->seq_;
   }
-  Status st = OkStatus();
-  size_t n = items->size;
-  for (size_t i = 0; i < n && st.ok(); ++i) {
-    st = Tick(1);
-    if (!st.ok()) break;
-    locals_.resize(scope_start_);
-    if (loop) {
-      loop->index0_ = i;
-      locals_.push_back({"loop", loop_value});
+  // Statuses are checked where they are made: assigning one moves two strings.
+  auto iterate = [&]() -> Status {
+    size_t n = items->size;
+    for (size_t i = 0; i < n; ++i) {
+      GITOPS_RETURN_IF_ERROR(Tick(1));
+      locals_.resize(scope_start_);
+      if (loop) {
+        loop->index0_ = i;
+        locals_.push_back({"loop", loop_value});
+      }
+      GITOPS_RETURN_IF_ERROR(AssignItem(s.target, *items, i));
+      GITOPS_RETURN_IF_ERROR(ExecBody(s.body));
     }
-    st = AssignItem(s.target, *items, i);
-    if (st.ok()) st = ExecBody(s.body);
-  }
+    return OkStatus();
+  };
+  Status st = iterate();
   Restore(saved);
   return st;
 }
