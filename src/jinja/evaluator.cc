@@ -270,7 +270,7 @@ class Renderer final : public Runtime {
   Value Lookup(std::string_view name);
   void SetLocal(std::string_view name, Value v) {
     for (size_t i = locals_.size(); i > scope_start_; --i) {
-      if (locals_[i - 1].name == name) {
+      if (SameName(locals_[i - 1].name, name)) {
         locals_[i - 1].value = std::move(v);
         return;
       }
@@ -815,7 +815,7 @@ bool IsSeq(const Value& v) { return v.IsString() || (v.IsList() && !v.IsRange())
 
 Value Renderer::Lookup(std::string_view name) {
   for (size_t i = locals_.size(); i > frame_base_; --i) {
-    if (locals_[i - 1].name == name) return locals_[i - 1].value;
+    if (SameName(locals_[i - 1].name, name)) return locals_[i - 1].value;
   }
   if (const Value* v = mod_->vars.Find(name)) return *v;
   if (mod_->parent_vars) {
@@ -824,7 +824,7 @@ Value Renderer::Lookup(std::string_view name) {
   if (mod_->context) {
     const auto& obj = mod_->context->get_ref<const Json::object_t&>();
     for (const auto& [k, v] : obj) {
-      if (k == name) return Value::FromJson(v);
+      if (SameName(k, name)) return Value::FromJson(v);
     }
   }
   if (name == "super" && !block_stack_.empty()) {

@@ -227,6 +227,16 @@ void AppendUpper(std::string& out, char32_t c) {
 std::string Upper(std::string_view s) { return MapCodePoints(s, AppendUpper); }
 
 std::string Lower(std::string_view s) {
+  // ASCII text (the usual case) lowers byte by byte; anything else goes by code point.
+  bool ascii = true;
+  for (unsigned char c : s) ascii &= c < 0x80;
+  if (ascii) {
+    std::string out(s);
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+  }
   return MapCodePoints(s, [](std::string& out, char32_t c) { AppendUtf8(out, ToLower(c)); });
 }
 

@@ -35,7 +35,7 @@ const Value* DictData::Find(const Value& key) const {
 
 const Value* DictData::Find(std::string_view key) const {
   for (const auto& [k, v] : items) {
-    if (k.IsString() && k.AsString() == key) return &v;
+    if (k.IsString() && SameName(k.AsString(), key)) return &v;
   }
   return nullptr;
 }
@@ -316,7 +316,7 @@ std::optional<Value> Value::Find(std::string_view key) const {
   if (flags_ & kJsonFlag) {
     // ordered_map::find takes a key_type; search linearly on string_view instead.
     for (const auto& [k, v] : json_->get_ref<const Json::object_t&>()) {
-      if (k == key) return FromJson(v);
+      if (SameName(k, key)) return FromJson(v);
     }
     return std::nullopt;
   }

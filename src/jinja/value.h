@@ -25,6 +25,12 @@ class Object;
 class Runtime;
 using ValueList = std::vector<Value>;
 
+// String equality for names and keys: length and first byte are compared inline before the
+// rest, so the usual mismatch costs no memcmp call.
+inline bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
 // A dict that keeps insertion order, as Python's does. Keys are hashable Values (str, int,
 // float, bool, None, tuple); lookups are linear, which is fastest for template-sized dicts.
 struct DictData {
