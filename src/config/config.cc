@@ -155,6 +155,8 @@ void ReadEnvironment(Variables& vars, const fs::path& cwd, Config& config) {
   vars.Bool("REQUIRE_TENANT", config.require_tenant);
   vars.Number("WEBHOOK_TIMEOUT", config.webhook_timeout_seconds, 1, 3600);
   vars.Number("WEBHOOK_RETRIES", config.webhook_retries, 0, 100);
+  config.webhook_simulate = config.dev_mode;
+  vars.Bool("WEBHOOK_SIMULATE", config.webhook_simulate);
   config.resource_config_name = "resource_configs.yaml";
   vars.String("RESOURCE_CONFIG_FILE", config.resource_config_name);
   config.resource_config_file = Resolve(cwd, config.resource_config_name);
@@ -274,6 +276,9 @@ const std::vector<EnvVarInfo>& EnvironmentVariables() {
       {"REQUIRE_TENANT", "true", "Reject requests without a tenant (400)"},
       {"WEBHOOK_TIMEOUT", "30", "Default webhook timeout in seconds (per type: webhook.timeout)"},
       {"WEBHOOK_RETRIES", "3", "Default webhook delivery retries (per type: webhook.retries)"},
+      {"WEBHOOK_SIMULATE", "",
+       "Log webhook notifications instead of sending them (default: true in dev mode, else "
+       "false)"},
       {"RESOURCE_CONFIG_FILE", "resource_configs.yaml", "The resource type definitions"},
       {"WORKERS", "", "Worker threads applying jobs (default: number of CPU cores)"},
       {"LOG_LEVEL", "info", "trace, debug, info, warn, error, critical or off"},

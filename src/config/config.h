@@ -36,6 +36,9 @@ struct Config {
   bool require_tenant = true;                                  // REQUIRE_TENANT
   int webhook_timeout_seconds = 30;                            // WEBHOOK_TIMEOUT
   int webhook_retries = 3;                                     // WEBHOOK_RETRIES
+  // WEBHOOK_SIMULATE: log notifications instead of sending them. Default: dev_mode (dev mode
+  // simulates, as the seed says; production sends).
+  bool webhook_simulate = false;
   std::filesystem::path resource_config_file;                  // RESOURCE_CONFIG_FILE, absolute
   std::string resource_config_name = "resource_configs.yaml";  // as given, for messages
   int workers = 1;                                             // WORKERS (default: number of cores)

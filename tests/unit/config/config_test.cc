@@ -75,6 +75,7 @@ TEST_F(LoadConfigTest, DefaultsForEveryVariable) {
   EXPECT_TRUE(config->require_tenant);
   EXPECT_EQ(config->webhook_timeout_seconds, 30);
   EXPECT_EQ(config->webhook_retries, 3);
+  EXPECT_TRUE(config->webhook_simulate);
   EXPECT_EQ(config->resource_config_file, dir_.path() / "resource_configs.yaml");
   EXPECT_EQ(config->resource_config_name, "resource_configs.yaml");
   EXPECT_EQ(config->workers, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
@@ -149,6 +150,30 @@ TEST_F(LoadConfigTest, BooleanSpellings) {
     ASSERT_TRUE(config.ok()) << text;
     EXPECT_EQ(config->require_tenant, value) << text;
   }
+}
+
+TEST_F(LoadConfigTest, WebhookSimulateDefaultsToDevMode) {
+  EnvMap production{{"DEV_MODE", "false"}, {"DATABASE_URL", "postgresql://db/gitops"},
+                    {"REDIS_URL", "redis://localhost:6379/0"}};
+  auto config = LoadConfig(production, dir_.path());
+  ASSERT_TRUE(config.ok()) << config.error().details;
+  EXPECT_FALSE(config->webhook_simulate);
+  production["WEBHOOK_SIMULATE"] = "true";
+  config = LoadConfig(production, dir_.path());
+  ASSERT_TRUE(config.ok()) << config.error().details;
+  EXPECT_TRUE(config->webhook_simulate);
+}
+
+TEST_F(LoadConfigTest, WebhookSimulateFalseSendsInDevMode) {
+  EnvMap env = dev_;
+  env["WEBHOOK_SIMULATE"] = "false";
+  auto config = LoadConfig(env, dir_.path());
+  ASSERT_TRUE(config.ok()) << config.error().details;
+  EXPECT_FALSE(config->webhook_simulate);
+  env["WEBHOOK_SIMULATE"] = "sometimes";
+  EXPECT_EQ(ProblemStrings(env),
+            std::vector<std::string>{"environment: WEBHOOK_SIMULATE: 'sometimes' is not a boolean "
+                                     "(use true/false, 1/0 or yes/no)"});
 }
 
 TEST_F(LoadConfigTest, BadValuesNameTheVariable) {
