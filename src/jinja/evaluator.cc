@@ -142,7 +142,7 @@ struct Module {
 class Renderer final : public Runtime {
  public:
   Renderer(const Environment& env, const Json& context, std::string& out)
-      : env_(env), opt_(env.options()), out_(&out), root_out_(&out) {
+      : env_(env), opt_(env.options()), out_(&out) {
     deadline_ = std::chrono::steady_clock::now() + opt_.time_budget;
     context_ = context.is_object() ? &context : nullptr;
   }
@@ -415,7 +415,6 @@ class Renderer final : public Runtime {
   const Options& opt_;
   const Json* context_ = nullptr;
   std::string* out_;
-  std::string* root_out_;
   std::string discard_;
   std::vector<Binding> locals_;
   size_t frame_base_ = 0;
