@@ -144,6 +144,13 @@ class PipelineHandler::Run {
            "job of resource type " + p.job.resource_type + " was queued under " + batch_.partition);
       return true;
     }
+    // "submitted" is sent here rather than by the API, so it is stored before "started" and
+    // the dispatcher's per-job order delivers them in that order; it carries the submission
+    // time. A resumed job already sent it.
+    if (!redelivered) {
+      SendStage(p, "submitted", Json{{"operation", jobs::OperationName(p.job.operation)}},
+                p.job.created_at);
+    }
     SendStage(p, "started", Json{{"operation", jobs::OperationName(p.job.operation)}});
     switch (p.job.operation) {
       case Operation::kCreate:
@@ -490,13 +497,13 @@ class PipelineHandler::Run {
       if (!type_->webhook.enabled) {
         p.Meta("webhook_status", "disabled");
       } else if (type_->webhook.mode == config::WebhookMode::kSingle) {
-        WebhookSubject subject = Subject(p);
-        Json payload = SingleWebhookPayload(subject, jobs::JobStatusName(status), deps_.clock.Now(),
-                                            p.job.logs, p.job.metadata);
+        Json payload = webhook::SinglePayload(Subject(p), jobs::JobStatusName(status),
+                                              deps_.clock.Now(), p.job.logs, p.job.metadata);
         RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
       } else {
         Json data = Json{{"status", jobs::JobStatusName(status)}};
         if (error) data["error"] = *error;
+        data["metadata"] = p.job.metadata;  // git_commit, manifest_path, repository when done
         SendStage(p, status == JobStatus::kCompleted ? "completed" : "failed", data);
       }
     }
@@ -516,19 +523,23 @@ class PipelineHandler::Run {
     }
     (void)deps_.pending.Release(p.job.job_id);
     if (p.position < ended_.size()) ended_[p.position] = true;
+    // Deliveries may have settled before the "pending" above was stored.
+    if (is_write && type_ && type_->webhook.enabled) deps_.webhooks.JobEnded(p.job.job_id);
   }
 
-  WebhookSubject Subject(const Progress& p) const {
+  webhook::Subject Subject(const Progress& p) const {
     return {p.job.job_id, p.job.tenant_id, p.job.resource_type, p.job.resource_name};
   }
 
-  void SendStage(Progress& p, std::string_view stage, const Json& data) {
+  // Sends stage `stage` of a staged webhook; `at` is the payload's timestamp (default: now).
+  void SendStage(Progress& p, std::string_view stage, const Json& data,
+                 std::optional<Clock::TimePoint> at = std::nullopt) {
     if (!type_ || !type_->webhook.enabled || type_->webhook.mode != config::WebhookMode::kStaged) {
       return;
     }
     const Operation op = p.job.operation;
     if (op == Operation::kRead || op == Operation::kList) return;
-    Json payload = StagedWebhookPayload(Subject(p), stage, deps_.clock.Now(), data);
+    Json payload = webhook::StagedPayload(Subject(p), stage, at ? *at : deps_.clock.Now(), data);
     RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
   }
 

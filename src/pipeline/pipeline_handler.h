@@ -7,8 +7,10 @@
 //   credentials): Publish already fetches and retries when the remote moved, so what is left
 //   (unreachable remote, auth, refusal) would not heal by re-delivering at once.
 // - Webhooks: a type whose webhook is disabled gets metadata webhook_status "disabled" and no
-//   payload; otherwise the sender's answer ("simulated" in dev mode). Single mode notifies when
-//   a create/update/delete ends (completed or failed); staged mode at started, rendered,
+//   payload; otherwise the sender's answer ("simulated" when WEBHOOK_SIMULATE, "pending" when
+//   delivered for real; the sender's JobEnded later makes it "delivered" or "failed"). Single
+//   mode notifies when a create/update/delete ends (completed or failed); staged mode at
+//   submitted (sent when the job starts, stamped with its creation time), started, rendered,
 //   committed, pushed, completed|failed. Reads and lists notify nothing.
 // - A create without flavor uses "custom" (the prototype's default); an update without flavor
 //   keeps the stored one. A job whose cluster_id does not fit the type (missing on a

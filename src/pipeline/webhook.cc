@@ -1,41 +1,24 @@
-// Webhook payloads and the logging sender.
+// The logging sender, the dispatcher adapter and the job webhook_status tracker.
 #include "pipeline/webhook.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "git/repository.h"
 
 namespace gitops::pipeline {
 
-Json SingleWebhookPayload(const WebhookSubject& subject, std::string_view status,
-                          Clock::TimePoint timestamp, const std::vector<std::string>& logs,
-                          const Json& metadata) {
-  Json payload = Json::object();
-  payload["job_id"] = subject.job_id;
-  payload["status"] = std::string(status);
-  payload["tenant_id"] = subject.tenant_id;
-  payload["resource_type"] = subject.resource_type;
-  payload["resource_name"] = subject.resource_name;
-  payload["timestamp"] = FormatIso8601(timestamp);
-  payload["logs"] = logs;
-  payload["metadata"] = metadata.is_object() ? metadata : Json::object();
-  return payload;
+namespace {
+
+// Statuses the tracker never overwrites: nothing was (or could be) stored for delivery.
+bool IsTrackedStatus(const Json& status) {
+  return status.is_string() && status != "simulated" && status != "disabled" &&
+         status != "error";
 }
 
-Json StagedWebhookPayload(const WebhookSubject& subject, std::string_view stage,
-                          Clock::TimePoint timestamp, const Json& stage_data) {
-  Json payload = Json::object();
-  payload["job_id"] = subject.job_id;
-  payload["stage"] = std::string(stage);
-  payload["tenant_id"] = subject.tenant_id;
-  payload["resource_type"] = subject.resource_type;
-  payload["resource_name"] = subject.resource_name;
-  payload["timestamp"] = FormatIso8601(timestamp);
-  payload["stage_data"] = stage_data.is_null() ? Json::object() : stage_data;
-  return payload;
-}
+}  // namespace
 
 LogWebhookSender::LogWebhookSender(Sink sink) : sink_(std::move(sink)) {
   if (!sink_) {
@@ -49,5 +32,82 @@ Result<std::string> LogWebhookSender::Send(const config::WebhookConfig& target,
   sink_("webhook (simulated) POST " + url + ": " + payload.dump());
   return std::string("simulated");
 }
+
+std::optional<std::string> AggregateWebhookStatus(
+    const std::vector<webhook::Delivery>& deliveries) {
+  if (deliveries.empty()) return std::nullopt;
+  bool failed = false;
+  for (const webhook::Delivery& d : deliveries) {
+    if (d.status == webhook::DeliveryStatus::kPending) return std::string("pending");
+    failed = failed || d.status == webhook::DeliveryStatus::kFailed;
+  }
+  return std::string(failed ? "failed" : "delivered");
+}
+
+WebhookStatusTracker::WebhookStatusTracker(webhook::DeliveryStore& deliveries,
+                                           jobs::JobStore& jobs)
+    : deliveries_(deliveries), jobs_(jobs) {}
+
+Result<std::vector<webhook::Delivery>> WebhookStatusTracker::ForJob(
+    const std::string& job_id) const {
+  webhook::DeliveryFilter filter;
+  filter.job_id = job_id;
+  filter.limit = 1000;
+  auto found = deliveries_.List(filter);
+  if (!found.ok()) return std::move(found).error();
+  std::reverse(found->begin(), found->end());  // List is newest first
+  return found;
+}
+
+void WebhookStatusTracker::Refresh(const std::string& job_id) {
+  auto job = jobs_.Get(job_id);
+  if (!job.ok()) return;
+  if (!jobs::IsTerminal(job->status) || !job->metadata.is_object()) return;
+  auto it = job->metadata.find("webhook_status");
+  if (it == job->metadata.end() || !IsTrackedStatus(*it)) return;
+  std::string stored = it->get<std::string>();
+  // Another Refresh may write between our read and our write; re-reading after writing and
+  // writing again when the deliveries moved on makes the last writer's value the current one.
+  for (int round = 0; round < 4; ++round) {
+    auto deliveries = ForJob(job_id);
+    if (!deliveries.ok()) {
+      spdlog::warn("webhook status of job {}: {}", job_id, deliveries.error().message);
+      return;
+    }
+    std::optional<std::string> now = AggregateWebhookStatus(*deliveries);
+    if (!now || *now == stored) return;
+    jobs::JobChange change;
+    change.Meta("webhook_status", *now);
+    if (*now == "delivered") {
+      change.Log("Webhook notification delivered");
+    } else if (*now == "failed") {
+      for (const webhook::Delivery& d : *deliveries) {
+        if (d.status != webhook::DeliveryStatus::kFailed) continue;
+        std::string why = d.last_error.empty() ? "HTTP " + std::to_string(d.last_http_status)
+                                               : d.last_error;
+        change.Log("Webhook notification failed: " + d.event + " after " +
+                   std::to_string(d.attempts) + " attempt(s): " + why);
+        break;
+      }
+    }
+    Status updated = jobs_.Update(job_id, change);
+    if (!updated.ok()) {
+      spdlog::warn("webhook status of job {}: {}", job_id, updated.error().message);
+      return;
+    }
+    stored = *now;
+  }
+}
+
+DeliveryWebhookSender::DeliveryWebhookSender(webhook::Dispatcher& dispatcher,
+                                             WebhookStatusTracker& tracker)
+    : dispatcher_(dispatcher), tracker_(tracker) {}
+
+Result<std::string> DeliveryWebhookSender::Send(const config::WebhookConfig& target,
+                                                const Json& payload) {
+  return dispatcher_.Notify(target, payload);
+}
+
+void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.Refresh(job_id); }
 
 }  // namespace gitops::pipeline

@@ -1,52 +1,42 @@
-// Webhook notifications of job progress: the prototype's payloads (single and staged), the
-// WebhookSender seam, and its dev-mode implementation that only logs what would be sent.
+// Webhook notifications of job progress as the pipeline sees them: the WebhookSender seam, its
+// dev-mode implementation that only logs (WEBHOOK_SIMULATE), and the one that hands payloads to
+// the webhook::Dispatcher and keeps each job's metadata.webhook_status in step with its
+// deliveries. Payloads are built with webhook/payload.h.
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "config/resource_type.h"
-#include "core/clock.h"
 #include "core/result.h"
+#include "jobs/job_store.h"
+#include "webhook/delivery.h"
+#include "webhook/dispatcher.h"
+#include "webhook/payload.h"
 
 namespace gitops::pipeline {
 
 using Json = nlohmann::ordered_json;
 
-// Which job and resource a notification is about.
-struct WebhookSubject {
-  std::string job_id;
-  std::string tenant_id;
-  std::string resource_type;
-  std::string resource_name;
-};
-
-// Single mode, sent when the job ends: {job_id, status, tenant_id, resource_type,
-// resource_name, timestamp (ISO 8601, Z), logs, metadata}.
-Json SingleWebhookPayload(const WebhookSubject& subject, std::string_view status,
-                          Clock::TimePoint timestamp, const std::vector<std::string>& logs,
-                          const Json& metadata);
-
-// Staged mode, sent at each stage: {job_id, stage, tenant_id, resource_type, resource_name,
-// timestamp, stage_data}.
-Json StagedWebhookPayload(const WebhookSubject& subject, std::string_view stage,
-                          Clock::TimePoint timestamp, const Json& stage_data);
-
 class WebhookSender {
  public:
   virtual ~WebhookSender() = default;
-  // Hands `payload` over for delivery to `target` (its url, timeout, retries). Returns the
-  // job's webhook_status for it: "simulated" (logged only), "sent", "queued" ... An error
-  // means it could not even be accepted; the pipeline records it and the job still ends as its
-  // Git work did. Must not block on the network for long. Thread-safe.
+  // Hands `payload` (webhook::SinglePayload or StagedPayload) over for delivery to `target`.
+  // Returns the job's webhook_status for it: "simulated" (logged only), "pending" (stored, sent
+  // later), "disabled" or "filtered" (not sent). An error means it could not even be accepted;
+  // the pipeline records it and the job still ends as its Git work did. Never blocks on the
+  // network. Thread-safe.
   virtual Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) = 0;
+
+  // Told after the job's final state (status and webhook_status) is stored, so a sender whose
+  // deliveries settle later can bring the job's webhook_status up to date. Thread-safe.
+  virtual void JobEnded(const std::string& job_id) { (void)job_id; }
 };
 
-// Dev mode: writes "webhook (simulated) POST <url>: <payload JSON>" to `sink` (default:
-// spdlog's default logger at info) and returns "simulated". Thread-safe if `sink` is.
+// WEBHOOK_SIMULATE: writes "webhook (simulated) POST <url>: <payload JSON>" to `sink`
+// (default: spdlog's default logger at info) and returns "simulated". Thread-safe if `sink` is.
 class LogWebhookSender final : public WebhookSender {
  public:
   using Sink = std::function<void(const std::string& line)>;
@@ -55,6 +45,48 @@ class LogWebhookSender final : public WebhookSender {
 
  private:
   Sink sink_;
+};
+
+// A job's webhook_status from its deliveries: "pending" while any is pending, else "failed"
+// when any failed, else "delivered"; nullopt when there are none.
+std::optional<std::string> AggregateWebhookStatus(const std::vector<webhook::Delivery>& deliveries);
+
+// Keeps metadata.webhook_status of ended jobs equal to AggregateWebhookStatus of their
+// deliveries. Holds no lock across the stores: concurrent Refresh calls for one job converge,
+// because each one re-reads the deliveries after writing and writes again if they moved on.
+class WebhookStatusTracker {
+ public:
+  // Both must outlive the tracker.
+  WebhookStatusTracker(webhook::DeliveryStore& deliveries, jobs::JobStore& jobs);
+
+  // Brings `job_id`'s webhook_status up to date when the job has ended and has deliveries, and
+  // appends a log line when it becomes delivered or failed. Does nothing for a job still
+  // running (its end stores "pending", then calls JobEnded), an unknown job, or a job whose
+  // webhook_status is "simulated", "disabled" or "error". Store errors are logged, not
+  // returned (the next settled delivery or redelivery refreshes again). Thread-safe.
+  void Refresh(const std::string& job_id);
+
+  // The deliveries of `job_id`, oldest first. Errors: the store's.
+  Result<std::vector<webhook::Delivery>> ForJob(const std::string& job_id) const;
+
+ private:
+  webhook::DeliveryStore& deliveries_;
+  jobs::JobStore& jobs_;
+};
+
+// Real delivery: Send is webhook::Dispatcher::Notify (returns "pending"); JobEnded refreshes
+// the job's webhook_status through the tracker (the dispatcher's on_settled should call
+// tracker.Refresh(delivery.job_id) too).
+class DeliveryWebhookSender final : public WebhookSender {
+ public:
+  // Both must outlive the sender.
+  DeliveryWebhookSender(webhook::Dispatcher& dispatcher, WebhookStatusTracker& tracker);
+  Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
+  void JobEnded(const std::string& job_id) override;
+
+ private:
+  webhook::Dispatcher& dispatcher_;
+  WebhookStatusTracker& tracker_;
 };
 
 }  // namespace gitops::pipeline

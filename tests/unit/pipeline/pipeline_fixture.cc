@@ -36,6 +36,20 @@ Result<std::string> RecordingWebhookSender::Send(const config::WebhookConfig& ta
   return answer_;
 }
 
+void RecordingWebhookSender::JobEnded(const std::string& job_id) {
+  std::function<void(const std::string&)> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook = on_job_ended_;
+  }
+  if (hook) hook(job_id);
+}
+
+void RecordingWebhookSender::set_on_job_ended(std::function<void(const std::string&)> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_job_ended_ = std::move(hook);
+}
+
 void RecordingWebhookSender::set_answer(Result<std::string> answer) {
   std::lock_guard<std::mutex> lock(mu_);
   answer_ = std::move(answer);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,8 +28,11 @@ using Json = nlohmann::ordered_json;
 class RecordingWebhookSender final : public WebhookSender {
  public:
   Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
+  // Calls the hook set by set_on_job_ended, if any.
+  void JobEnded(const std::string& job_id) override;
   // What Send answers from now on (a status, or an error).
   void set_answer(Result<std::string> answer);
+  void set_on_job_ended(std::function<void(const std::string&)> hook);
   std::vector<Json> payloads() const;
   std::vector<std::string> urls() const;
 
@@ -37,6 +41,7 @@ class RecordingWebhookSender final : public WebhookSender {
   std::vector<Json> payloads_;
   std::vector<std::string> urls_;
   Result<std::string> answer_ = std::string("simulated");
+  std::function<void(const std::string&)> on_job_ended_;
 };
 
 // Types: "namespace" (cluster-aware, templates ns/, flavors small custom broken strict),

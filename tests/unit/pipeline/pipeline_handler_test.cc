@@ -345,11 +345,47 @@ TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
     stages.push_back(p["stage"]);
     EXPECT_EQ(p["job_id"], job.job_id);
   }
-  EXPECT_EQ(stages,
-            (std::vector<std::string>{"started", "rendered", "committed", "pushed", "completed"}));
-  EXPECT_EQ(webhooks_.payloads()[2]["stage_data"]["git_commit"], job.metadata["git_commit"]);
-  EXPECT_EQ(webhooks_.payloads()[3]["stage_data"]["repository"], Remote("staged"));
+  EXPECT_EQ(stages, (std::vector<std::string>{"submitted", "started", "rendered", "committed",
+                                               "pushed", "completed"}));
+  EXPECT_EQ(webhooks_.payloads()[3]["stage_data"]["git_commit"], job.metadata["git_commit"]);
+  EXPECT_EQ(webhooks_.payloads()[4]["stage_data"]["repository"], Remote("staged"));
+  EXPECT_EQ(webhooks_.payloads()[5]["stage_data"]["metadata"]["git_commit"],
+            job.metadata["git_commit"]);
   EXPECT_EQ(job.metadata["webhook_status"], "simulated");
+}
+
+TEST_F(PipelineHandlerTest, StagedSubmittedCarriesTheSubmissionTime) {
+  std::string id = Submit("staged", Operation::kCreate, "s1", "small");
+  clock_.Advance(std::chrono::seconds(5));
+  HandleBatch("staged", {id});
+  std::vector<Json> payloads = webhooks_.payloads();
+  ASSERT_GE(payloads.size(), 2u);
+  EXPECT_EQ(payloads[0]["stage"], "submitted");
+  EXPECT_EQ(payloads[0]["timestamp"], FormatIso8601(GetJob(id).created_at));
+  EXPECT_NE(payloads[0]["timestamp"], payloads[1]["timestamp"]);
+}
+
+TEST_F(PipelineHandlerTest, StagedFailedJobReportsTheError) {
+  jobs::Job job = RunOne("staged", Operation::kDelete, "ghost");
+  ASSERT_EQ(job.status, JobStatus::kFailed);
+  std::vector<Json> payloads = webhooks_.payloads();
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_EQ(payloads[2]["stage"], "failed");
+  EXPECT_EQ(payloads[2]["stage_data"]["error"], *job.error);
+}
+
+TEST_F(PipelineHandlerTest, JobEndedIsToldAfterTheFinalStateIsStored) {
+  webhooks_.set_answer(std::string("pending"));
+  std::vector<std::pair<JobStatus, Json>> seen;
+  webhooks_.set_on_job_ended([this, &seen](const std::string& id) {
+    jobs::Job job = GetJob(id);
+    seen.emplace_back(job.status, job.metadata["webhook_status"]);
+  });
+  RunOne("vm", Operation::kCreate, "vm1", "small");
+  RunOne("vm", Operation::kRead, "vm1");  // reads notify nothing, so no JobEnded either
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, JobStatus::kCompleted);
+  EXPECT_EQ(seen[0].second, "pending");
 }
 
 TEST_F(PipelineHandlerTest, ReadsAndListsSendNoWebhook) {

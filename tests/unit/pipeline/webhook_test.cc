@@ -1,44 +1,105 @@
-// Tests of the webhook payloads (the prototype's wire format) and the dev-mode logging sender.
+// Tests of the pipeline's webhook senders: the dev-mode logging sender, and the dispatcher
+// adapter with the tracker that keeps a job's metadata.webhook_status in step with its
+// deliveries (real Dispatcher and MemoryDeliveryStore, a fake HttpSender, a FakeClock).
 #include "pipeline/webhook.h"
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
+#include "jobs/memory/memory_job_store.h"
+#include "webhook/memory/memory_delivery_store.h"
+
 namespace gitops::pipeline {
 namespace {
 
-const WebhookSubject kSubject{"job-1", "tenant1", "namespace", "dev"};
-const Clock::TimePoint kTime{std::chrono::seconds(1'800'000'000)};
+using jobs::JobStatus;
 
-std::vector<std::string> Keys(const Json& object) {
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : object.items()) keys.push_back(key);
-  return keys;
+// Answers every POST with the next status of a script (the last one repeats); records bodies.
+class ScriptedHttpSender final : public webhook::HttpSender {
+ public:
+  explicit ScriptedHttpSender(std::vector<int> statuses) : statuses_(std::move(statuses)) {}
+  Result<webhook::HttpResult> Post(const std::string&, const std::vector<webhook::HttpHeader>&,
+                                   std::string_view body, std::chrono::milliseconds) override {
+    std::lock_guard lock(mu_);
+    bodies_.emplace_back(body);
+    webhook::HttpResult result;
+    result.status = statuses_[std::min(next_, statuses_.size() - 1)];
+    ++next_;
+    return result;
+  }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int> statuses_;
+  size_t next_ = 0;
+  std::vector<std::string> bodies_;
+};
+
+config::WebhookConfig Target(int retries = 0) {
+  config::WebhookConfig target;
+  target.enabled = true;
+  target.url = "http://127.0.0.1:9/hook";
+  target.retries = retries;
+  target.timeout_seconds = 5;
+  return target;
 }
 
-TEST(WebhookTest, SinglePayloadHasThePrototypeFields) {
-  Json payload = SingleWebhookPayload(kSubject, "completed", kTime, {"Job started", "Pushed"},
-                                      Json{{"git_commit", "abc"}});
-  EXPECT_EQ(Keys(payload),
-            (std::vector<std::string>{"job_id", "status", "tenant_id", "resource_type",
-                                      "resource_name", "timestamp", "logs", "metadata"}));
-  EXPECT_EQ(payload["job_id"], "job-1");
-  EXPECT_EQ(payload["status"], "completed");
-  EXPECT_EQ(payload["resource_name"], "dev");
-  EXPECT_EQ(payload["timestamp"], "2027-01-15T08:00:00.000000Z");
-  EXPECT_EQ(payload["logs"], Json::array({"Job started", "Pushed"}));
-  EXPECT_EQ(payload["metadata"]["git_commit"], "abc");
-}
+class DeliveryWebhookSenderTest : public ::testing::Test {
+ protected:
+  explicit DeliveryWebhookSenderTest(std::vector<int> statuses = {200})
+      : http_(std::move(statuses)), jobs_(clock_), tracker_(deliveries_, jobs_) {
+    webhook::DispatcherOptions options;
+    options.random = [] { return 0.0; };
+    options.on_settled = [this](const webhook::Delivery& d) { tracker_.Refresh(d.job_id); };
+    dispatcher_ = std::make_unique<webhook::Dispatcher>(
+        deliveries_, http_, clock_, [](const std::string&) { return std::string(); }, options);
+    sender_ = std::make_unique<DeliveryWebhookSender>(*dispatcher_, tracker_);
+  }
 
-TEST(WebhookTest, StagedPayloadHasThePrototypeFields) {
-  Json payload = StagedWebhookPayload(kSubject, "rendered", kTime, Json{{"manifest_path", "p"}});
-  EXPECT_EQ(Keys(payload),
-            (std::vector<std::string>{"job_id", "stage", "tenant_id", "resource_type",
-                                      "resource_name", "timestamp", "stage_data"}));
-  EXPECT_EQ(payload["stage"], "rendered");
-  EXPECT_EQ(payload["stage_data"]["manifest_path"], "p");
-}
+  // A job in the store, in_progress.
+  std::string NewJob() {
+    jobs::Job job;
+    job.job_id = "00000000-0000-4000-8000-00000000000" + std::to_string(++jobs_made_);
+    job.tenant_id = "tenant1";
+    job.resource_type = "vm";
+    job.resource_name = "vm1";
+    job.operation = jobs::Operation::kCreate;
+    EXPECT_TRUE(jobs_.Create(job).ok());
+    EXPECT_TRUE(jobs_.Update(job.job_id, jobs::JobChange().SetStatus(JobStatus::kInProgress)).ok());
+    return job.job_id;
+  }
 
-TEST(WebhookTest, LogSenderLogsThePayloadAndReportsSimulated) {
+  // What the pipeline does at a job's end: store completed with `webhook_status`, then tell.
+  void EndJob(const std::string& id, const std::string& webhook_status) {
+    ASSERT_TRUE(jobs_.Update(id, jobs::JobChange()
+                                     .SetStatus(JobStatus::kCompleted)
+                                     .Meta("webhook_status", webhook_status))
+                    .ok());
+    sender_->JobEnded(id);
+  }
+
+  Json Payload(const std::string& id, const std::string& stage) {
+    return webhook::StagedPayload({id, "tenant1", "vm", "vm1"}, stage, clock_.Now(), Json{});
+  }
+
+  jobs::Job Job(const std::string& id) { return jobs_.Get(id).value(); }
+
+  FakeClock clock_{Clock::TimePoint(std::chrono::seconds(1'800'000'000))};
+  ScriptedHttpSender http_;
+  webhook::MemoryDeliveryStore deliveries_;
+  jobs::MemoryJobStore jobs_;
+  WebhookStatusTracker tracker_;
+  std::unique_ptr<webhook::Dispatcher> dispatcher_;
+  std::unique_ptr<DeliveryWebhookSender> sender_;
+  int jobs_made_ = 0;
+};
+
+TEST(LogWebhookSenderTest, LogsThePayloadAndReportsSimulated) {
   std::vector<std::string> lines;
   LogWebhookSender sender([&lines](const std::string& line) { lines.push_back(line); });
   config::WebhookConfig target;
@@ -51,6 +112,120 @@ TEST(WebhookTest, LogSenderLogsThePayloadAndReportsSimulated) {
   EXPECT_NE(lines[0].find(R"({"job_id":"job-1"})"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("https://hooks.example.com/ns"), std::string::npos) << lines[0];
   EXPECT_EQ(lines[0].find("s3cret"), std::string::npos) << lines[0];
+}
+
+TEST(AggregateWebhookStatusTest, PendingWinsThenFailedThenDelivered) {
+  auto with = [](std::vector<webhook::DeliveryStatus> statuses) {
+    std::vector<webhook::Delivery> out;
+    for (auto s : statuses) {
+      webhook::Delivery d;
+      d.status = s;
+      out.push_back(d);
+    }
+    return AggregateWebhookStatus(out);
+  };
+  using S = webhook::DeliveryStatus;
+  EXPECT_EQ(with({}), std::nullopt);
+  EXPECT_EQ(with({S::kDelivered, S::kDelivered}), "delivered");
+  EXPECT_EQ(with({S::kDelivered, S::kFailed}), "failed");
+  EXPECT_EQ(with({S::kFailed, S::kPending}), "pending");
+}
+
+TEST_F(DeliveryWebhookSenderTest, SendStoresAPendingDeliveryWithoutSending) {
+  std::string id = NewJob();
+  auto status = sender_->Send(Target(), Payload(id, "started"));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(*status, "pending");
+  auto stored = tracker_.ForJob(id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].event, "started");
+  EXPECT_EQ((*stored)[0].status, webhook::DeliveryStatus::kPending);
+  EXPECT_TRUE(http_.bodies().empty());
+}
+
+TEST_F(DeliveryWebhookSenderTest, DisabledTargetStoresNothing) {
+  std::string id = NewJob();
+  config::WebhookConfig target = Target();
+  target.enabled = false;
+  auto status = sender_->Send(target, Payload(id, "started"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(*status, "disabled");
+  EXPECT_TRUE(tracker_.ForJob(id)->empty());
+}
+
+TEST_F(DeliveryWebhookSenderTest, DeliveredAfterTheJobEndedMakesItDelivered) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  jobs::Job job = Job(id);
+  EXPECT_EQ(job.metadata["webhook_status"], "delivered");
+  EXPECT_EQ(job.logs.back(), "Webhook notification delivered");
+}
+
+TEST_F(DeliveryWebhookSenderTest, DeliveredBeforeTheJobEndedIsCaughtUpByJobEnded) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);  // settles while the job is still in progress
+  EXPECT_FALSE(Job(id).metadata.contains("webhook_status"));
+  EndJob(id, "pending");
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
+}
+
+TEST_F(DeliveryWebhookSenderTest, StagedJobIsPendingUntilEveryStageSettled) {
+  std::string id = NewJob();
+  for (const char* stage : {"started", "completed"}) {
+    ASSERT_TRUE(sender_->Send(Target(), Payload(id, stage)).ok());
+  }
+  EndJob(id, "pending");
+  clock_.Advance(std::chrono::milliseconds(1));
+  // One pass sends the job's head only: the second stage waits for the first.
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
+}
+
+class FailingReceiverTest : public DeliveryWebhookSenderTest {
+ protected:
+  FailingReceiverTest() : DeliveryWebhookSenderTest({410}) {}
+};
+
+TEST_F(FailingReceiverTest, RefusedDeliveryMakesItFailedWithTheReason) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(/*retries=*/3), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);  // 410 is not retried
+  jobs::Job job = Job(id);
+  EXPECT_EQ(job.metadata["webhook_status"], "failed");
+  EXPECT_EQ(job.logs.back().rfind("Webhook notification failed: completed after 1 attempt(s): ", 0),
+            0u)
+      << job.logs.back();
+  EXPECT_NE(job.logs.back().find("410"), std::string::npos) << job.logs.back();
+}
+
+TEST_F(DeliveryWebhookSenderTest, RefreshLeavesSimulatedJobsAlone) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "simulated");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "simulated");
+}
+
+TEST_F(DeliveryWebhookSenderTest, RedeliveredDeliveryGoesBackToPendingThenDelivered) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  std::string delivery_id = tracker_.ForJob(id)->at(0).delivery_id;
+  ASSERT_TRUE(dispatcher_->Redeliver(delivery_id).ok());
+  tracker_.Refresh(id);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
+  EXPECT_EQ(http_.bodies().size(), 2u);
 }
 
 }  // namespace
