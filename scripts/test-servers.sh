@@ -12,6 +12,8 @@
 #   env [DIR]              print the export lines again
 #   pg-stop|pg-start|pg-restart [DIR]   stop/start/restart only PostgreSQL, keeping its data and
 #                          port (tests of reconnection and fail-fast behaviour use these)
+#   redis-stop|redis-start|redis-restart [DIR]   the same for Redis (same port; its data is
+#                          lost: it runs without persistence)
 # PostgreSQL runs with fsync=off, synchronous_commit=off and full_page_writes=off (fast, nothing
 # to keep) unless PG_TEST_DURABLE=1 is set: then it keeps the defaults (benchmarks of durable
 # commits). Works as root (initdb then runs as the postgres user through runuser) or as a
@@ -79,23 +81,30 @@ start_pg() {
   die "PostgreSQL did not start"
 }
 
+# Starts redis-server on $2 with its files in $1/redis; true once it answers PING (5 s).
+redis_server_start() {
+  local dir=$1 port=$2
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir/redis" --save '' --appendonly no \
+    --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
+  for _ in $(seq 1 250); do
+    if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then return 0; fi
+    sleep 0.02
+  done
+  return 1
+}
+
 start_redis() {
   local dir=$1 port
   command -v redis-server >/dev/null || die "redis-server is not installed: run scripts/setup.sh"
   mkdir -p "$dir/redis"
   for _ in 1 2 3 4 5; do
     port=$(free_port)
-    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir/redis" --save '' --appendonly no \
-      --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
-    for _ in $(seq 1 250); do
-      if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-        echo "$port" >"$dir/redis/port"
-        echo "export REDIS_TEST_URL='redis://127.0.0.1:$port/0'" >>"$dir/env"
-        log "Redis on 127.0.0.1:$port"
-        return 0
-      fi
-      sleep 0.02
-    done
+    if redis_server_start "$dir" "$port"; then
+      echo "$port" >"$dir/redis/port"
+      echo "export REDIS_TEST_URL='redis://127.0.0.1:$port/0'" >>"$dir/env"
+      log "Redis on 127.0.0.1:$port"
+      return 0
+    fi
     stop_redis "$dir"
   done
   die "Redis did not start"
@@ -121,6 +130,14 @@ stop_redis() {
     sleep 0.02
   done
   rm -f "$dir/redis/redis.pid"
+  # Redis removes its pid file before it closes its listening socket: wait for the port to be
+  # free too, so a restart on the same port can bind it.
+  if [ -f "$dir/redis/port" ]; then
+    for _ in $(seq 1 250); do
+      port_in_use "$(cat "$dir/redis/port")" || break
+      sleep 0.02
+    done
+  fi
 }
 
 cmd=${1:-}
@@ -160,8 +177,21 @@ case "$cmd" in
     as_pg "$PGBIN/pg_ctl" -D "$dir/pg/data" -m fast -w -t 60 stop >/dev/null
     pg_ctl_start "$dir" "$(cat "$dir/pg/port")"
     ;;
+  redis-stop)
+    dir=$(state_dir "${2:-}")
+    stop_redis "$dir"
+    ;;
+  redis-start)
+    dir=$(state_dir "${2:-}")
+    redis_server_start "$dir" "$(cat "$dir/redis/port")" || die "Redis did not start"
+    ;;
+  redis-restart)
+    dir=$(state_dir "${2:-}")
+    stop_redis "$dir"
+    redis_server_start "$dir" "$(cat "$dir/redis/port")" || die "Redis did not start"
+    ;;
   *)
-    sed -n '2,20p' "$0" >&2
+    sed -n '2,22p' "$0" >&2
     exit 2
     ;;
 esac
