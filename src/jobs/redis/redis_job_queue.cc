@@ -266,6 +266,13 @@ Result<std::optional<Batch>> RedisJobQueue::Lease(size_t max_batch,
 
 Status RedisJobQueue::Complete(const Batch& batch, size_t acked) {
   acked = std::min(acked, batch.job_ids.size());
+  {
+    // No more renewals, whatever happens below: if this Complete fails (Redis down), the lease
+    // expires and the jobs are delivered again, instead of the partition staying held forever.
+    std::lock_guard lock(mu_);
+    auto it = held_.find(batch.partition);
+    if (it != held_.end() && it->second == batch.lease) held_.erase(it);
+  }
   std::string stream = Key("q:") + batch.partition;
   std::string ready = Key("ready"), ready_set = Key("ready:set"), lease = Key("lease"),
               deadline = Key("lease:deadline"), wake = Key("wake");
@@ -273,11 +280,6 @@ Status RedisJobQueue::Complete(const Batch& batch, size_t acked) {
   auto reply = pool_->Eval(kComplete, {stream, ready, ready_set, lease, deadline, wake},
                            {batch.partition, token, acked_text, options_.group, kWakeCap});
   if (!reply.ok()) return Unexpected(std::move(reply).error());
-  {
-    std::lock_guard lock(mu_);
-    auto it = held_.find(batch.partition);
-    if (it != held_.end() && it->second == batch.lease) held_.erase(it);
-  }
   if (reply->integer != 1) {
     return Unexpected(ErrorCode::kFailedPrecondition,
                       "lease " + token + " on partition '" + batch.partition +

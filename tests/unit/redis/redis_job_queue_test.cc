@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "redis/connection.h"
@@ -90,6 +93,58 @@ TEST_F(RedisJobQueueTest, APartitionLeasedByOneProcessIsNotLeasedByAnother) {
   EXPECT_EQ(rest.partition, "repo-1");
   EXPECT_EQ(rest.job_ids, std::vector<std::string>{"j2"});
   EXPECT_TRUE(b->Complete(rest, 1).ok());
+}
+
+// Two "processes" with two workers each race over three partitions, acking only part of some
+// batches: never two holders of a partition at once, and each partition's jobs acked in order.
+TEST_F(RedisJobQueueTest, ProcessesRacingNeverShareAPartitionAndKeepItsOrder) {
+  constexpr int kPartitions = 3, kJobsEach = 100;
+  std::vector<std::unique_ptr<RedisJobQueue>> processes;
+  processes.push_back(NewQueue());
+  processes.push_back(NewQueue());
+  std::map<std::string, std::vector<std::string>> enqueued;
+  for (int n = 0; n < kJobsEach; ++n) {
+    for (int p = 0; p < kPartitions; ++p) {
+      std::string partition = "repo-" + std::to_string(p);
+      std::string id = partition + "-" + std::to_string(n);
+      enqueued[partition].push_back(id);
+      ASSERT_TRUE(processes[static_cast<size_t>(n % 2)]->Enqueue(partition, id).ok());
+    }
+  }
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> acked;
+  std::map<std::string, int> holders;
+  std::atomic<int> overlaps{0}, done{0}, leases{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    RedisJobQueue& queue = *processes[static_cast<size_t>(w % 2)];
+    workers.emplace_back([&] {
+      while (done.load() < kPartitions * kJobsEach) {
+        auto leased = queue.Lease(5, std::chrono::milliseconds(20));
+        if (!leased.ok()) return;
+        if (!leased->has_value()) continue;
+        const Batch& batch = **leased;
+        {
+          std::lock_guard lock(mu);
+          if (holders[batch.partition]++ != 0) ++overlaps;
+        }
+        size_t ack = batch.job_ids.size();
+        if (++leases % 3 == 0 && ack > 1) --ack;  // the last one must come back first
+        {
+          std::lock_guard lock(mu);
+          auto& out = acked[batch.partition];
+          out.insert(out.end(), batch.job_ids.begin(),
+                     batch.job_ids.begin() + static_cast<std::ptrdiff_t>(ack));
+          --holders[batch.partition];
+        }
+        done += static_cast<int>(ack);
+        EXPECT_TRUE(queue.Complete(batch, ack).ok());
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(acked, enqueued);
 }
 
 TEST_F(RedisJobQueueTest, AWorkerBlockedInOneProcessWakesForWorkEnqueuedByAnother) {
