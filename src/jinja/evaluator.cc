@@ -315,12 +315,24 @@ class Renderer final : public Runtime {
         return CheckOutput();
       case StmtKind::kOutput:
         if (s.direct_tojson) return OutputToJson(*s.expr);
-        return ExecOther(s);
+        return ExecOutput(s);
       case StmtKind::kFor: return ExecFor(s);
       default: return ExecOther(s);
     }
   }
   [[gnu::noinline]] Status ExecOther(const Stmt& s);
+  Status ExecOutput(const Stmt& s) {
+    EV_ASSIGN(Value v, Eval(*s.expr));
+    if (v.IsString()) {
+      out_->append(v.AsString());
+    } else if (v.IsUndefined()) {
+      if (opt_.strict_undefined) return Unexpected(UndefinedError(v));
+      return OkStatus();
+    } else {
+      AppendStr(*out_, v);
+    }
+    return CheckOutput();
+  }
   // {{ x | tojson }} without arguments: what the tojson filter does (htmlsafe json.dumps with
   // sorted keys; undefined input is an error in strict mode), appended straight to the output.
   Status OutputToJson(const Expr& filter) {
@@ -372,10 +384,23 @@ class Renderer final : public Runtime {
       case ExprKind::kLiteral: return e.value;
       case ExprKind::kName: return Lookup(e.name);
       case ExprKind::kGetattr: return EvalGetattr(e);
+      case ExprKind::kFilter: return EvalFilter(e);
       default: return EvalOther(e);
     }
   }
   [[gnu::noinline]] Result<Value> EvalOther(const Expr& e);
+  Result<Value> EvalFilter(const Expr& e) {
+    Value input;
+    if (e.items[0]) {
+      EV_ASSIGN(input, Eval(*e.items[0]));
+    } else if (filter_input_) {
+      input = *filter_input_;
+    }
+    CallArgs args;
+    std::vector<Value> keep;
+    EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
+    return e.filter(*this, input, args);
+  }
   Result<Value> EvalGetattr(const Expr& e) {
     EV_ASSIGN(Value obj, Eval(*e.items[0]));
     // The common case first: a key of a dict that is not a dict method's name.
@@ -1950,18 +1975,7 @@ Result<Value> Renderer::EvalOther(const Expr& e) {
     }
     case ExprKind::kSlice: return EvalSlice(e);
     case ExprKind::kCall: return EvalCall(e);
-    case ExprKind::kFilter: {
-      Value input;
-      if (e.items[0]) {
-        EV_ASSIGN(input, Eval(*e.items[0]));
-      } else if (filter_input_) {
-        input = *filter_input_;
-      }
-      CallArgs args;
-      std::vector<Value> keep;
-      EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
-      return e.filter(*this, input, args);
-    }
+    case ExprKind::kFilter: return EvalFilter(e);
     case ExprKind::kTest: {
       EV_ASSIGN(Value input, Eval(*e.items[0]));
       CallArgs args;
