@@ -148,7 +148,9 @@ TEST_F(RedisJobQueueTest, ProcessesRacingNeverShareAPartitionAndKeepItsOrder) {
 }
 
 TEST_F(RedisJobQueueTest, AWorkerBlockedInOneProcessWakesForWorkEnqueuedByAnother) {
-  auto server = NewQueue(), worker = NewQueue();
+  RedisJobQueueOptions no_polling;
+  no_polling.poll_interval = std::chrono::hours(1);  // only the wake-up can end the wait
+  auto server = NewQueue(), worker = NewQueue(no_polling);
   std::optional<Batch> got;
   std::thread waiting([&] {
     auto leased = worker->Lease(10, kForever);
