@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/ids.h"
 #include "jobs/redis/redis_job_queue.h"
 #include "redis_test_server.h"
 
@@ -21,9 +23,16 @@ int main(int argc, char** argv) {
   const size_t max_batch = argc > 3 ? static_cast<size_t>(std::atoi(argv[3])) : 64;
   constexpr int kProducers = 64, kWorkers = 2;
 
+  // REDIS_TEST_URL, or a private server stopped when this tool ends (no gtest environment here).
+  std::optional<redistest::PrivateServer> server;
   jobs::RedisJobQueueOptions options;
-  options.url = redistest::SharedUrl();
-  options.key_prefix = redistest::NewPrefix();
+  if (const char* url = std::getenv("REDIS_TEST_URL"); url != nullptr && *url != '\0') {
+    options.url = url;
+  } else {
+    server.emplace();
+    options.url = server->url();
+  }
+  options.key_prefix = "gitops-bench:" + NewUuid() + ":";
   options.max_connections = 16;
   auto producer_queue = jobs::RedisJobQueue::Create(options);
   if (!producer_queue.ok()) {
