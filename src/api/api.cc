@@ -23,7 +23,8 @@ Api::Api(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& ind
          index::PendingOps& pending, types::TypeRegistry& registry,
          const ManifestReader& manifests, ApiOptions options)
     : resources_(store, queue, index, pending, registry, manifests, IdentityFrom(options)),
-      queries_(store, index, registry, IdentityFrom(options)),
+      webhooks_(options.deliveries, IdentityFrom(options)),
+      queries_(store, index, registry, IdentityFrom(options), &webhooks_),
       types_(registry, options.type_defaults),
       docs_(registry, OpenApiFrom(options), options.swagger_dir),
       readiness_checks_(std::move(options.readiness_checks)) {}
@@ -37,6 +38,7 @@ Status Api::Register(http::Router& router) {
       Guard([this](const http::Request&, const http::PathParams&) { return Ready(); })));
   GITOPS_RETURN_IF_ERROR(types_.Register(router));
   GITOPS_RETURN_IF_ERROR(queries_.Register(router));
+  GITOPS_RETURN_IF_ERROR(webhooks_.Register(router));
   GITOPS_RETURN_IF_ERROR(docs_.Register(router));
   return resources_.Register(router);
 }

@@ -16,6 +16,7 @@
 #include "api/resource_handlers.h"
 #include "api/type_handlers.h"
 #include "api/validation.h"
+#include "api/webhook_handlers.h"
 
 namespace gitops::api {
 
@@ -31,6 +32,9 @@ struct ApiOptions {
   config::TypeDefaults type_defaults;           // Config::type_defaults()
   std::string version = "2.0.0";                // info.version of the OpenAPI document
   std::vector<std::pair<std::string, ReadinessCheck>> readiness_checks;  // name -> probe
+  // Webhook deliveries (GET /api/v1/webhooks/deliveries, redelivery, the job status's
+  // "deliveries"); null when webhooks are simulated. Must outlive the Api.
+  DeliveryLedger* deliveries = nullptr;
 };
 
 class Api {
@@ -54,6 +58,7 @@ class Api {
 
  private:
   ResourceHandlers resources_;
+  WebhookHandlers webhooks_;  // before queries_, which reads it
   QueryHandlers queries_;
   TypeHandlers types_;
   DocsHandlers docs_;

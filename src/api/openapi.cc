@@ -86,7 +86,12 @@ Json Components(const OpenApiOptions& o) {
           {"nullable", true},
           {"additionalProperties", true},
           {"description", "Read: the resource (as ResourceRead); list: {items: [...]}"}}},
-        {"error", NullableString("Why the job failed")}}}};
+        {"error", NullableString("Why the job failed")},
+        {"deliveries",
+         {{"type", "array"},
+          {"items", SchemaRef("WebhookDelivery")},
+          {"description", "GET /api/v1/status/{job_id} only: the job's webhook deliveries, "
+                          "oldest first (empty when webhooks are simulated or disabled)"}}}}}};
   schemas["JobList"] = {{"type", "object"},
                         {"required", {"count", "jobs"}},
                         {"properties",
@@ -167,7 +172,68 @@ Json Components(const OpenApiOptions& o) {
         {"url", {{"type", "string"}, {"format", "uri"}, {"nullable", true}}},
         {"mode", {{"type", "string"}, {"enum", {"single", "staged"}}, {"default", "single"}}},
         {"timeout", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3600}}},
-        {"retries", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}}}}};
+        {"retries", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
+        {"secret",
+         {{"type", "string"},
+          {"writeOnly", true},
+          {"description", "HMAC-SHA256 key of the X-GitOps-Signature header; answered as "
+                          "\"<redacted>\""}}},
+        {"secret_env",
+         {{"type", "string"},
+          {"nullable", true},
+          {"description", "Environment variable holding the secret (resource_configs.yaml "
+                          "only; refused for types added through the API)"}}},
+        {"events",
+         {{"type", "array"},
+          {"minItems", 1},
+          {"uniqueItems", true},
+          {"description", "Events to send (default: all)"},
+          {"items",
+           {{"type", "string"},
+            {"enum",
+             {"submitted", "started", "rendered", "committed", "pushed", "completed",
+              "failed"}}}}}}}}};
+  schemas["WebhookDelivery"] = {
+      {"type", "object"},
+      {"required",
+       {"delivery_id", "job_id", "tenant_id", "resource_type", "event", "url", "status",
+        "attempts", "max_attempts", "last_http_status", "last_error", "next_attempt_at",
+        "created_at", "updated_at"}},
+      {"properties",
+       {{"delivery_id",
+         {{"type", "string"},
+          {"format", "uuid"},
+          {"description", "The same for every attempt (X-GitOps-Delivery)"}}},
+        {"job_id", {{"type", "string"}, {"format", "uuid"}}},
+        {"tenant_id", {{"type", "string"}}},
+        {"resource_type", {{"type", "string"}}},
+        {"event",
+         {{"type", "string"},
+          {"enum",
+           {"submitted", "started", "rendered", "committed", "pushed", "completed", "failed"}}}},
+        {"url", {{"type", "string"}}},
+        {"status", {{"type", "string"}, {"enum", {"pending", "delivered", "failed"}}}},
+        {"attempts", {{"type", "integer"}, {"description", "Attempts made so far"}}},
+        {"max_attempts", {{"type", "integer"}}},
+        {"last_http_status",
+         {{"type", "integer"},
+          {"nullable", true},
+          {"description", "Status of the last answer; null when none (connection error, "
+                          "timeout, not sent yet)"}}},
+        {"last_error", NullableString("Why the last attempt failed; null after a 2xx")},
+        {"next_attempt_at",
+         {{"type", "string"},
+          {"format", "date-time"},
+          {"nullable", true},
+          {"description", "When the next attempt is due; null unless pending"}}},
+        {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+        {"updated_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+  schemas["WebhookDeliveryList"] = {
+      {"type", "object"},
+      {"required", {"count", "deliveries"}},
+      {"properties",
+       {{"count", {{"type", "integer"}}},
+        {"deliveries", {{"type", "array"}, {"items", SchemaRef("WebhookDelivery")}}}}}};
   schemas["ResourceType"] = {
       {"type", "object"},
       {"required", {"name", "flavors"}},
@@ -422,6 +488,40 @@ void AddFixedRoutes(Json& paths) {
   AddResponses(resources, {{"400", "BadRequest"}, {"503", "Unavailable"}});
   paths["/api/v1/tenant/{tenant}/resources"]["get"] = resources;
 
+  Json deliveries = Op("webhooks.deliveries", "webhooks", "List webhook deliveries",
+                       "Newest first; every attempt is counted, with the last HTTP status or "
+                       "error and the next attempt time. Empty when webhooks are simulated.");
+  deliveries["parameters"] = Json::array(
+      {Ref("parameters", "TenantHeader"), Ref("parameters", "TenantQuery"),
+       {{"name", "status"},
+        {"in", "query"},
+        {"required", false},
+        {"schema", {{"type", "string"}, {"enum", {"pending", "delivered", "failed"}}}}},
+       {{"name", "job_id"},
+        {"in", "query"},
+        {"required", false},
+        {"schema", {{"type", "string"}, {"format", "uuid"}}}},
+       {{"name", "limit"},
+        {"in", "query"},
+        {"required", false},
+        {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}}});
+  deliveries["responses"]["200"] = Response("Deliveries, newest first", "WebhookDeliveryList");
+  AddResponses(deliveries, {{"400", "BadRequest"}, {"503", "Unavailable"}});
+  paths["/api/v1/webhooks/deliveries"]["get"] = deliveries;
+
+  Json redeliver = Op("webhooks.redeliver", "webhooks", "Send a delivery again",
+                      "Under the same delivery_id (receivers de-duplicate by it), due now, with "
+                      "1 + retries more attempts.");
+  redeliver["parameters"] = Json::array({{{"name", "delivery_id"},
+                                          {"in", "path"},
+                                          {"required", true},
+                                          {"schema", {{"type", "string"}, {"format", "uuid"}}}}});
+  redeliver["responses"]["202"] = Response("Scheduled; the delivery, pending", "WebhookDelivery");
+  redeliver["responses"]["404"] = Response("Unknown delivery", "Error");
+  redeliver["responses"]["409"] = Response("An attempt is in flight right now", "Error");
+  AddResponses(redeliver, {{"503", "Unavailable"}});
+  paths["/api/v1/webhooks/deliveries/{delivery_id}/redeliver"]["post"] = redeliver;
+
   Json list_types = Op("resourceTypes.list", "resource-types", "List resource types",
                        "Configured types, then those added at runtime.");
   list_types["responses"]["200"] = Response("Resource types", "ResourceTypeList");
@@ -506,6 +606,7 @@ Json BuildOpenApi(const std::vector<types::TypePtr>& types, const OpenApiOptions
   }
   tags.push_back({{"name", "jobs"}, {"description", "Job status and history"}});
   tags.push_back({{"name", "tenants"}, {"description", "Per-tenant views"}});
+  tags.push_back({{"name", "webhooks"}, {"description", "Webhook deliveries and redelivery"}});
   tags.push_back({{"name", "resource-types"}, {"description", "Types served, and new ones"}});
   tags.push_back({{"name", "system"}, {"description", "Health, readiness and documentation"}});
   doc["tags"] = std::move(tags);

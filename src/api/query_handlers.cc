@@ -19,8 +19,13 @@ Error BadParameter(std::string message, std::string_view parameter) {
 }  // namespace
 
 QueryHandlers::QueryHandlers(const jobs::JobStore& store, const index::ResourceIndex& index,
-                             const types::TypeRegistry& registry, IdentityOptions options)
-    : store_(store), index_(index), registry_(registry), options_(std::move(options)) {}
+                             const types::TypeRegistry& registry, IdentityOptions options,
+                             const WebhookHandlers* webhooks)
+    : store_(store),
+      index_(index),
+      registry_(registry),
+      options_(std::move(options)),
+      webhooks_(webhooks) {}
 
 Status QueryHandlers::Register(http::Router& router) {
   GITOPS_RETURN_IF_ERROR(
@@ -52,7 +57,9 @@ http::Response QueryHandlers::GetJob(std::string_view job_id) const {
     }
     return ErrorResponse(job.error());
   }
-  return JsonResponse(200, jobs::ToJson(*job));
+  Json out = jobs::ToJson(*job);
+  out["deliveries"] = webhooks_ ? webhooks_->ForJob(job_id) : Json::array();
+  return JsonResponse(200, out);
 }
 
 http::Response QueryHandlers::ListJobs(const http::Request& req) const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/validation.h"
+#include "api/webhook_handlers.h"
 #include "http/router.h"
 #include "index/resource_index.h"
 #include "jobs/job_store.h"
@@ -12,14 +13,17 @@ namespace gitops::api {
 class QueryHandlers {
  public:
   // Every reference must outlive this object and the router it registers on.
+  // `webhooks` (may be null) adds each job's webhook deliveries to GET /api/v1/status/<id>.
   QueryHandlers(const jobs::JobStore& store, const index::ResourceIndex& index,
-                const types::TypeRegistry& registry, IdentityOptions options);
+                const types::TypeRegistry& registry, IdentityOptions options,
+                const WebhookHandlers* webhooks = nullptr);
 
   // Adds GET /api/v1/status/{job_id}, GET /api/v1/jobs, GET /api/v1/tenant/{tenant}/metrics and
   // GET /api/v1/tenant/{tenant}/resources.
   Status Register(http::Router& router);
 
-  // 200 with the job (jobs::ToJson), 404 {"error": "Job not found"} for an unknown id.
+  // 200 with the job (jobs::ToJson) plus "deliveries": its webhook deliveries, oldest first
+  // ([] when none or simulated); 404 {"error": "Job not found"} for an unknown id.
   http::Response GetJob(std::string_view job_id) const;
   // ?tenant_id= (or the tenant header), ?status=, ?resource_type=, ?limit= (1..1000, default
   // 100): 200 {jobs: [...], count}, newest first; 400 naming a bad parameter.
@@ -36,6 +40,7 @@ class QueryHandlers {
   const index::ResourceIndex& index_;
   const types::TypeRegistry& registry_;
   const IdentityOptions options_;
+  const WebhookHandlers* webhooks_;
 };
 
 }  // namespace gitops::api
