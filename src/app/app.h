@@ -1,6 +1,7 @@
 // App: the composition root. Builds the service from a Config, choosing each seam's
 // implementation by name (dev mode: in-memory store, queue and index; local bare Git
-// repositories; logged webhooks), and owns every part's lifetime.
+// repositories; webhooks logged, or with WEBHOOK_SIMULATE=false signed, sent and retried by a
+// dispatcher over an in-memory delivery store), and owns every part's lifetime.
 #pragma once
 
 #include <cstdint>
