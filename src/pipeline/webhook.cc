@@ -48,15 +48,33 @@ WebhookStatusTracker::WebhookStatusTracker(webhook::DeliveryStore& deliveries,
                                            jobs::JobStore& jobs)
     : deliveries_(deliveries), jobs_(jobs) {}
 
+void WebhookStatusTracker::Track(const webhook::Delivery& delivery) {
+  std::lock_guard lock(mu_);
+  by_job_[delivery.job_id].push_back(delivery.delivery_id);
+}
+
 Result<std::vector<webhook::Delivery>> WebhookStatusTracker::ForJob(
     const std::string& job_id) const {
-  webhook::DeliveryFilter filter;
-  filter.job_id = job_id;
-  filter.limit = 1000;
-  auto found = deliveries_.List(filter);
-  if (!found.ok()) return std::move(found).error();
-  std::reverse(found->begin(), found->end());  // List is newest first
-  return found;
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_job_.find(job_id);
+    if (it != by_job_.end()) ids = it->second;
+  }
+  std::vector<webhook::Delivery> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    auto delivery = deliveries_.Get(id);
+    if (!delivery.ok()) {
+      if (delivery.error().code == ErrorCode::kNotFound) continue;
+      return std::move(delivery).error();
+    }
+    out.push_back(std::move(*delivery));
+  }
+  std::sort(out.begin(), out.end(), [](const webhook::Delivery& a, const webhook::Delivery& b) {
+    return a.sequence < b.sequence;
+  });
+  return out;
 }
 
 void WebhookStatusTracker::Refresh(const std::string& job_id) {
@@ -105,7 +123,12 @@ DeliveryWebhookSender::DeliveryWebhookSender(webhook::Dispatcher& dispatcher,
 
 Result<std::string> DeliveryWebhookSender::Send(const config::WebhookConfig& target,
                                                 const Json& payload) {
-  return dispatcher_.Notify(target, payload);
+  if (!target.enabled) return std::string("disabled");
+  auto delivery = dispatcher_.Enqueue(target, webhook::EventOf(payload), payload);
+  if (!delivery.ok()) return std::move(delivery).error();
+  if (!delivery->has_value()) return std::string("filtered");
+  tracker_.Track(**delivery);
+  return std::string("pending");
 }
 
 void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.Refresh(job_id); }

@@ -154,6 +154,31 @@ TEST_F(DeliveryWebhookSenderTest, DisabledTargetStoresNothing) {
   EXPECT_TRUE(tracker_.ForJob(id)->empty());
 }
 
+TEST_F(DeliveryWebhookSenderTest, EventOutsideTheTargetsEventsIsFiltered) {
+  std::string id = NewJob();
+  config::WebhookConfig target = Target();
+  target.events = {"completed"};
+  auto status = sender_->Send(target, Payload(id, "started"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(*status, "filtered");
+  EXPECT_TRUE(tracker_.ForJob(id)->empty());
+  EXPECT_EQ(dispatcher_->RunOnce(), 0u);
+}
+
+TEST_F(DeliveryWebhookSenderTest, ForJobListsOnlyThatJobsDeliveriesOldestFirst) {
+  std::string first = NewJob();
+  std::string second = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(first, "submitted")).ok());
+  ASSERT_TRUE(sender_->Send(Target(), Payload(second, "submitted")).ok());
+  ASSERT_TRUE(sender_->Send(Target(), Payload(first, "started")).ok());
+  auto found = tracker_.ForJob(first);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].event, "submitted");
+  EXPECT_EQ((*found)[1].event, "started");
+  EXPECT_EQ((*found)[1].job_id, first);
+}
+
 TEST_F(DeliveryWebhookSenderTest, DeliveredAfterTheJobEndedMakesItDelivered) {
   std::string id = NewJob();
   ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
