@@ -1,17 +1,26 @@
-// Repository: the libgit2-backed bare cache (see repository.h). Objects of a batch are written
-// to an in-memory odb (mempack) and flushed as one pack before the push.
+// Repository: the libgit2-backed bare cache (see repository.h). A batch's objects are built in
+// memory (TreeCache, PackWriter) and written as one pack; a local remote receives that pack by
+// a hard link and its branch moves by compare-and-swap; other remotes get libgit2's push.
 #include "git/repository.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "git/libgit2_handles.h"
+#include "git/pack_writer.h"
 #include "git/remote_url.h"
+#include "git/tree_cache.h"
 
 namespace gitops::git {
 
@@ -47,7 +56,22 @@ using namespace internal;  // NOLINT: private helpers of this folder
 namespace {
 
 constexpr char kRemoteName[] = "origin";
-constexpr int kMempackPriority = 999;  // above the loose (1) and pack (2) backends
+// Trees held in memory before the cache is dropped (reloaded lazily along changed paths).
+constexpr size_t kMaxCachedTrees = 50000;
+// Our packs, one "name objects bytes" line each, in the cache's git directory.
+constexpr char kPackStateFile[] = "gitops-packs";
+
+ObjectId ToObjectId(const git_oid& oid) {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), oid.id, id.bytes.size());
+  return id;
+}
+
+git_oid ToGitOid(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
+  return oid;
+}
 
 // Per-operation state shared with libgit2 callbacks.
 struct CallbackState {
@@ -180,11 +204,17 @@ struct Repository::Impl {
   std::string tracking_ref;  // refs/remotes/origin/<branch>: the remote tip as last seen
   std::string local_ref;     // refs/heads/<branch>: what we push
   RepoPtr repo;
-  OdbPtr odb;
-  git_odb_backend* mempack = nullptr;  // owned by odb
-  // Every object of the batch being built (commits, new trees along changed paths, blobs):
-  // what goes into the batch's pack. Tracked here so the pack holds only new objects.
-  std::vector<git_oid> batch_objects;
+  // The filesystem path of the remote when it is local (a path or file:// URL): pushed to by
+  // linking packs and a compare-and-swap of the branch instead of libgit2's push.
+  std::optional<std::string> local_remote_path;
+  RepoPtr remote_repo;  // opened on the first local push
+  PackWriter pack_writer;  // objects of the batch being built
+  TreeCache tree_cache{[this](const ObjectId& id) { return LoadTree(id); }};
+  // tree_cache describes the tree of tree_cache_tip (a published commit) when valid.
+  bool tree_cache_valid = false;
+  std::optional<git_oid> tree_cache_tip;
+  std::vector<PackInfo> packs;  // packs we wrote and published, oldest first
+  std::string commit_scratch;
 
   Error Fail(ErrorCode code, const std::string& what) const {
     return MakeError(code, Scrub(what, options.credentials.password));
@@ -316,124 +346,57 @@ struct Repository::Impl {
     return OkStatus();
   }
 
-  // Writes the batch's objects into the cache as one pack and empties the mempack.
-  // (git_mempack_dump would walk every commit's whole tree, repacking unchanged objects:
-  // its cost grows with the repository, so the pack is built from batch_objects instead.)
-  Status FlushObjects() {
-    git_packbuilder* builder = nullptr;
-    if (git_packbuilder_new(&builder, repo.get()) < 0) {
-      return GitFail(ErrorCode::kInternal, "cannot start pack in cache " + options.cache_dir);
+  // ---- Batch building: objects go straight into pack_writer, trees come from tree_cache. ----
+
+  std::string PackDir() const { return std::string(git_repository_path(repo.get())) + "objects/pack"; }
+
+  // The root tree id of commit `commit`.
+  Result<ObjectId> CommitTreeId(const git_oid& commit_id) const {
+    git_commit* commit = nullptr;
+    if (git_commit_lookup(&commit, repo.get(), &commit_id) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot read tip commit");
     }
-    PackbuilderPtr owned_builder(builder);
-    git_packbuilder_set_threads(builder, 1);
-    for (const git_oid& id : batch_objects) {
-      if (git_packbuilder_insert(builder, &id, nullptr) < 0) {
-        return GitFail(ErrorCode::kInternal, "cannot add object to pack");
-      }
-    }
-    GitBuf pack;
-    if (git_packbuilder_write_buf(pack.get(), builder) < 0) {
-      return GitFail(ErrorCode::kInternal, "cannot build pack in cache " + options.cache_dir);
-    }
-    WritePack writer;
-    git_indexer_progress stats{};
-    if (git_odb_write_pack(writer.out(), odb.get(), nullptr, nullptr) < 0 ||
-        writer.get()->append(writer.get(), pack.data(), pack.size(), &stats) < 0 ||
-        writer.get()->commit(writer.get(), &stats) < 0) {
-      return GitFail(ErrorCode::kInternal, "cannot write pack in cache " + options.cache_dir);
-    }
-    DiscardBatch();
-    return OkStatus();
+    CommitPtr owned(commit);
+    return ToObjectId(*git_commit_tree_id(commit));
   }
 
-  void DiscardBatch() {
-    git_mempack_reset(mempack);
-    batch_objects.clear();
-  }
-
-  // Records the trees along the directory part of `path` in `root` (new objects of a commit).
-  void RecordTreesAlong(git_tree* root, const std::string& path) {
-    TreePtr owned;
-    git_tree* current = root;
-    size_t start = 0;
-    size_t slash;
-    while ((slash = path.find('/', start)) != std::string::npos) {
-      std::string component = path.substr(start, slash - start);
-      const git_tree_entry* entry = git_tree_entry_byname(current, component.c_str());
-      if (entry == nullptr || git_tree_entry_type(entry) != GIT_OBJECT_TREE) return;
-      batch_objects.push_back(*git_tree_entry_id(entry));
-      git_tree* next = nullptr;
-      if (git_tree_lookup(&next, repo.get(), git_tree_entry_id(entry)) < 0) return;
-      owned.reset(next);
-      current = next;
-      start = slash + 1;
+  Result<std::vector<TreeEntryData>> LoadTree(const ObjectId& id) const {
+    git_oid oid = ToGitOid(id);
+    git_tree* tree = nullptr;
+    if (git_tree_lookup(&tree, repo.get(), &oid) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot read tree " + id.Hex());
     }
+    TreePtr owned(tree);
+    std::vector<TreeEntryData> entries;
+    size_t count = git_tree_entrycount(tree);
+    entries.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const git_tree_entry* e = git_tree_entry_byindex(tree, i);
+      entries.push_back(TreeEntryData{git_tree_entry_name(e),
+                                      static_cast<uint32_t>(git_tree_entry_filemode_raw(e)),
+                                      ToObjectId(*git_tree_entry_id(e))});
+    }
+    return entries;
   }
 
-  // Builds one commit on `parent` (nullopt: root commit); `tree` is the parent's tree or null
-  // and is replaced by the new commit's tree.
-  Result<git_oid> BuildCommit(const CommitSpec& spec, const std::optional<git_oid>& parent,
-                              TreePtr& tree) {
+  // Builds one commit on `parent` (nullopt: root commit) from tree_cache's current state.
+  Result<git_oid> BuildCommit(const CommitSpec& spec, const std::optional<git_oid>& parent) {
     if (spec.message.empty()) {
       return Fail(ErrorCode::kInvalidArgument, "commit message must not be empty");
     }
-    // Last change of a path wins; git_tree_create_updated refuses duplicates.
-    std::map<std::string, const std::optional<std::string>*> by_path;
+    for (const FileChange& change : spec.changes) GITOPS_RETURN_IF_ERROR(ValidatePath(change.path));
+    // Applied in order, so the last change of a path wins.
     for (const FileChange& change : spec.changes) {
-      GITOPS_RETURN_IF_ERROR(ValidatePath(change.path));
-      by_path[change.path] = &change.content;
-    }
-    std::vector<git_tree_update> updates;
-    updates.reserve(by_path.size());
-    for (const auto& [path, content] : by_path) {
-      git_tree_update update{};
-      update.path = path.c_str();
-      if (content->has_value()) {
-        const std::string& data = **content;
-        if (git_blob_create_from_buffer(&update.id, repo.get(), data.data(), data.size()) < 0) {
-          return GitFail(ErrorCode::kInternal, "cannot write blob for " + path);
-        }
-        batch_objects.push_back(update.id);
-        update.action = GIT_TREE_UPDATE_UPSERT;
-        update.filemode = GIT_FILEMODE_BLOB;
+      if (change.content.has_value()) {
+        ObjectId blob = pack_writer.Add(ObjectType::kBlob, *change.content);
+        GITOPS_RETURN_IF_ERROR(tree_cache.Upsert(change.path, blob));
       } else {
-        if (tree == nullptr) continue;
-        git_tree_entry* entry = nullptr;
-        int rc = git_tree_entry_bypath(&entry, tree.get(), path.c_str());
-        if (rc == GIT_ENOTFOUND) continue;  // already gone: deleting is idempotent
-        if (rc < 0) return GitFail(ErrorCode::kInternal, "cannot look up " + path);
-        git_tree_entry_free(entry);
-        update.action = GIT_TREE_UPDATE_REMOVE;
+        GITOPS_RETURN_IF_ERROR(tree_cache.Remove(change.path));
       }
-      updates.push_back(update);
     }
-    git_oid tree_id;
-    if (updates.empty()) {
-      if (tree != nullptr) {
-        git_oid_cpy(&tree_id, git_tree_id(tree.get()));
-      } else {
-        git_treebuilder* builder = nullptr;
-        if (git_treebuilder_new(&builder, repo.get(), nullptr) < 0) {
-          return GitFail(ErrorCode::kInternal, "cannot create empty tree");
-        }
-        TreebuilderPtr owned(builder);
-        if (git_treebuilder_write(&tree_id, builder) < 0) {
-          return GitFail(ErrorCode::kInternal, "cannot write empty tree");
-        }
-      }
-    } else if (git_tree_create_updated(&tree_id, repo.get(), tree.get(), updates.size(),
-                                       updates.data()) < 0) {
-      return GitFail(ErrorCode::kFailedPrecondition,
-                     "cannot apply changes (a file and a directory collide?)");
-    }
-    git_tree* new_tree = nullptr;
-    if (git_tree_lookup(&new_tree, repo.get(), &tree_id) < 0) {
-      return GitFail(ErrorCode::kInternal, "cannot read back new tree");
-    }
-    tree.reset(new_tree);
-    batch_objects.push_back(tree_id);
-    for (const git_tree_update& update : updates) RecordTreesAlong(new_tree, update.path);
+    ObjectId tree_id = tree_cache.WriteTrees(pack_writer);
 
+    // git_signature_new validates and trims the identity as libgit2's commit creation did.
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spec.time.time_since_epoch());
     git_signature* sig = nullptr;
     const std::string& name = spec.author_name.empty() ? "gitops-api" : spec.author_name;
@@ -443,45 +406,268 @@ struct Repository::Impl {
       return GitFail(ErrorCode::kInvalidArgument, "invalid author");
     }
     SignaturePtr owned_sig(sig);
-    git_oid commit_id;
-    const git_oid* parents[1] = {parent ? &*parent : nullptr};
-    if (git_commit_create_from_ids(&commit_id, repo.get(), nullptr, sig, sig, nullptr,
-                                   spec.message.c_str(), &tree_id, parent ? 1 : 0, parents) < 0) {
-      return GitFail(ErrorCode::kInternal, "cannot create commit");
+    std::string& body = commit_scratch;
+    body.clear();
+    body += "tree ";
+    body += tree_id.Hex();
+    body += '\n';
+    if (parent) {
+      body += "parent ";
+      body += OidToHex(*parent);
+      body += '\n';
     }
-    batch_objects.push_back(commit_id);
-    return commit_id;
+    std::string ident = std::string(sig->name) + " <" + sig->email + "> " +
+                        std::to_string(static_cast<long long>(sig->when.time)) + " +0000\n";
+    body += "author ";
+    body += ident;
+    body += "committer ";
+    body += ident;
+    body += '\n';
+    body += spec.message;
+    return ToGitOid(pack_writer.Add(ObjectType::kCommit, body));
   }
 
-  // Builds the batch on the cached remote tip. On error the mempack is discarded.
+  // Builds the batch on the cached remote tip into pack_writer. On error nothing is kept.
   Result<std::vector<git_oid>> BuildBatch(const std::vector<CommitSpec>& commits) {
-    DiscardBatch();
+    pack_writer.Clear();
     auto tip = TrackingTip();
     if (!tip.ok()) return std::move(tip).error();
     std::optional<git_oid> parent = *tip;
-    TreePtr tree;
-    if (parent) {
-      git_commit* commit = nullptr;
-      if (git_commit_lookup(&commit, repo.get(), &*parent) < 0) {
-        return GitFail(ErrorCode::kInternal, "cannot read tip commit");
+    bool cache_matches = tree_cache_tip.has_value() == parent.has_value() &&
+                         (!parent || git_oid_equal(&*tree_cache_tip, &*parent));
+    if (!tree_cache_valid || !cache_matches) {
+      std::optional<ObjectId> root;
+      if (parent) {
+        auto tree_id = CommitTreeId(*parent);
+        if (!tree_id.ok()) return std::move(tree_id).error();
+        root = *tree_id;
       }
-      CommitPtr owned(commit);
-      git_tree* t = nullptr;
-      if (git_commit_tree(&t, commit) < 0) {
-        return GitFail(ErrorCode::kInternal, "cannot read tip tree");
-      }
-      tree.reset(t);
+      tree_cache.Reset(root);
     }
+    tree_cache_valid = false;  // until the batch is on the remote
     std::vector<git_oid> ids;
     ids.reserve(commits.size());
     for (const CommitSpec& spec : commits) {
-      auto id = BuildCommit(spec, parent, tree);
+      auto id = BuildCommit(spec, parent);
       if (!id.ok()) {
-        DiscardBatch();
+        pack_writer.Clear();
         return std::move(id).error();
       }
       ids.push_back(*id);
       parent = *id;
+    }
+    return ids;
+  }
+
+  // The batch's pack was published: the tree cache now describes `tip`.
+  void BatchLanded(const git_oid& tip) {
+    pack_writer.Clear();
+    tree_cache_tip = tip;
+    tree_cache_valid = true;
+    if (tree_cache.node_count() > kMaxCachedTrees) tree_cache_valid = false;  // reload lazily
+  }
+
+  // ---- Packs of this cache (written by PackWriter): kept few by geometric merging. ----
+
+  std::string PackStatePath() const {
+    return std::string(git_repository_path(repo.get())) + kPackStateFile;
+  }
+
+  // Reads the list of our packs, dropping those no longer on disk (e.g. after a git gc).
+  void LoadPackState() {
+    packs.clear();
+    std::ifstream in(PackStatePath());
+    std::string dir = PackDir();
+    PackInfo info;
+    while (in >> info.name >> info.objects >> info.bytes) {
+      std::error_code ec;
+      if (std::filesystem::exists(dir + "/" + info.name + ".pack", ec) &&
+          std::filesystem::exists(dir + "/" + info.name + ".idx", ec)) {
+        packs.push_back(info);
+      }
+    }
+  }
+
+  Status SavePackState() const {
+    std::string path = PackStatePath();
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (const PackInfo& p : packs) out << p.name << ' ' << p.objects << ' ' << p.bytes << '\n';
+      if (!out) return Fail(ErrorCode::kInternal, "cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      return Fail(ErrorCode::kInternal, "cannot write " + path);
+    }
+    return OkStatus();
+  }
+
+  // Geometric merging (factor 2): the newest packs whose total is not at least half of the next
+  // older one are merged into one, so a cache of N batches holds O(log N) packs and each object
+  // is copied O(log N) times over its life. Merged packs are raw copies of whole objects (no
+  // recompression). When the remote is local and holds the same packs (we linked them there),
+  // it gets the merged pack and loses the sources too.
+  Status MaybeMergePacks() {
+    if (packs.size() < 2) return OkStatus();
+    size_t first = packs.size() - 1;
+    uint64_t total = packs.back().bytes;
+    while (first > 0 && packs[first - 1].bytes < 2 * total) total += packs[--first].bytes;
+    if (packs.size() - first < 2) return OkStatus();
+    std::vector<std::string> names;
+    for (size_t i = first; i < packs.size(); ++i) names.push_back(packs[i].name);
+    std::string dir = PackDir();
+    auto merged = MergePacks(dir, names);
+    if (!merged.ok()) {
+      // Not fatal: the packs stay as they are; forget them so we do not retry every batch.
+      packs.resize(first);
+      return OkStatus();
+    }
+    if (remote_repo != nullptr) {
+      std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
+      bool all_there = true;
+      std::error_code ec;
+      for (const std::string& name : names) {
+        all_there &= std::filesystem::exists(remote_dir + "/" + name + ".idx", ec);
+      }
+      if (all_there && PlacePack(dir, remote_dir, merged->name, nullptr).ok()) {
+        for (const std::string& name : names) {
+          if (name != merged->name) RemovePack(remote_dir, name);
+        }
+      }
+    }
+    for (const std::string& name : names) {
+      if (name != merged->name) RemovePack(dir, name);
+    }
+    packs.resize(first);
+    packs.push_back(*merged);
+    // libgit2 keeps handles on the packs it has seen: reopen so it forgets the removed ones.
+    return ReopenCache();
+  }
+
+  Status ReopenCache() {
+    std::string path = git_repository_path(repo.get());
+    git_repository* reopened = nullptr;
+    if (git_repository_open_bare(&reopened, path.c_str()) < 0) {
+      return GitFail(ErrorCode::kInternal, "cannot reopen cache " + options.cache_dir);
+    }
+    repo.reset(reopened);
+    return OkStatus();
+  }
+
+  // ---- Push to a local remote: link the pack in, then compare-and-swap the branch. ----
+
+  // Hard-links (or copies, across filesystems) <from>/<name>.{pack,idx} into `to`, the pack
+  // first. *created (optional) tells whether the files were new there.
+  Status PlacePack(const std::string& from, const std::string& to, const std::string& name,
+                   bool* created) {
+    if (created != nullptr) *created = false;
+    std::error_code ec;
+    if (std::filesystem::exists(to + "/" + name + ".idx", ec)) return OkStatus();
+    for (const char* ext : {".pack", ".idx"}) {
+      std::string src = from + "/" + name + ext;
+      std::string dst = to + "/" + name + ext;
+      if (link(src.c_str(), dst.c_str()) == 0 || errno == EEXIST) continue;
+      std::string tmp = to + "/tmp_pack_copy_" + name + ext;
+      std::filesystem::copy_file(src, tmp, std::filesystem::copy_options::overwrite_existing,
+                                 ec);
+      if (ec || std::rename(tmp.c_str(), dst.c_str()) != 0) {
+        std::filesystem::remove(tmp, ec);
+        RemovePack(to, name);
+        return Fail(ErrorCode::kInternal, "cannot copy pack " + name + " into " + to);
+      }
+    }
+    if (created != nullptr) *created = true;
+    return OkStatus();
+  }
+
+  // Opens the local remote (once). kNotFound naming the URL when it is not a bare repository.
+  Status OpenLocalRemote() {
+    if (remote_repo != nullptr) return OkStatus();
+    git_repository* r = nullptr;
+    if (git_repository_open_ext(&r, local_remote_path->c_str(),
+                                GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+                                nullptr) < 0) {
+      return Fail(ErrorCode::kNotFound, "push to " + display_url + " (branch " + options.branch +
+                                            ") failed: no repository there (path missing)");
+    }
+    remote_repo.reset(r);
+    return OkStatus();
+  }
+
+  // Publishes the cache's pack `pack` to the local remote and moves its branch from
+  // `expected` (the tip the batch was built on; nullopt: no branch yet) to `tip`. Sets *race
+  // when the branch moved meanwhile (the pack is then taken out of the remote again).
+  Status PushLocal(const PackInfo& pack, const std::optional<git_oid>& expected,
+                   const git_oid& tip, bool* race) {
+    *race = false;
+    GITOPS_RETURN_IF_ERROR(OpenLocalRemote());
+    std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
+    std::error_code ec;
+    std::filesystem::create_directories(remote_dir, ec);
+    bool created = false;
+    GITOPS_RETURN_IF_ERROR(PlacePack(PackDir(), remote_dir, pack.name, &created));
+    git_reference* ref = nullptr;
+    git_error_clear();
+    int rc = expected ? git_reference_create_matching(&ref, remote_repo.get(), local_ref.c_str(),
+                                                      &tip, 1, &*expected, "push")
+                      : git_reference_create(&ref, remote_repo.get(), local_ref.c_str(), &tip, 0,
+                                             "push");
+    git_reference_free(ref);
+    if (rc == 0) return OkStatus();
+    std::string why = LastGitErrorMessage();
+    if (created) RemovePack(remote_dir, pack.name);
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED || rc == GIT_ENOTFOUND) {
+      *race = true;
+      return Fail(ErrorCode::kAborted, "push to " + display_url + " rejected: the branch " +
+                                           options.branch + " moved (" + why + ")");
+    }
+    return Fail(ErrorCode::kFailedPrecondition, "push to " + display_url + " (branch " +
+                                                    options.branch + ") failed: " + why);
+  }
+
+  // One publish attempt on the cached remote tip: build, write the pack, push. On a race the
+  // pack is removed again and *race set.
+  Result<std::vector<git_oid>> PublishOnce(const std::vector<CommitSpec>& commits,
+                                           const PublishOptions& publish, bool* race) {
+    *race = false;
+    auto tip = TrackingTip();
+    if (!tip.ok()) return std::move(tip).error();
+    auto ids = BuildBatch(commits);
+    if (!ids.ok()) return std::move(ids).error();
+    std::string dir = PackDir();
+    auto pack = pack_writer.Write(dir);
+    pack_writer.Clear();
+    if (!pack.ok()) {
+      return Fail(ErrorCode::kInternal, "cannot write pack in cache " + options.cache_dir + ": " +
+                                            pack.error().message);
+    }
+    if (publish.before_push) {
+      Status allowed = publish.before_push();
+      if (!allowed.ok()) {
+        RemovePack(dir, pack->name);
+        return std::move(allowed).error();
+      }
+    }
+    Status pushed;
+    if (local_remote_path) {
+      pushed = PushLocal(*pack, *tip, ids->back(), race);
+      if (!pushed.ok()) RemovePack(dir, pack->name);
+    } else {
+      // Network transports: libgit2 packs what the remote lacks from refs/heads/<branch>.
+      GITOPS_RETURN_IF_ERROR(SetRef(local_ref, ids->back()));
+      pushed = Push(race);
+    }
+    if (!pushed.ok()) return std::move(pushed).error();
+    GITOPS_RETURN_IF_ERROR(SetRef(tracking_ref, ids->back()));
+    if (local_remote_path) GITOPS_RETURN_IF_ERROR(SetRef(local_ref, ids->back()));
+    BatchLanded(ids->back());
+    packs.push_back(*pack);
+    // The batch is on the remote: failing to tidy packs up must not fail it.
+    Status merged = MaybeMergePacks();
+    Status saved = SavePackState();
+    if (!merged.ok() || !saved.ok()) {
+      spdlog::warn("git: cache {}: packs not consolidated: {}", options.cache_dir,
+                   !merged.ok() ? merged.error().message : saved.error().message);
     }
     return ids;
   }
@@ -637,20 +823,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(RepositoryOptions options) 
   if (rc < 0) return impl->GitFail(ErrorCode::kInternal, "cannot configure remote");
 
   GITOPS_RETURN_IF_ERROR(impl->ConfigurePacking());
-  git_odb* odb = nullptr;
-  if (git_repository_odb(&odb, impl->repo.get()) < 0) {
-    return impl->GitFail(ErrorCode::kInternal, "cannot open object database");
-  }
-  impl->odb.reset(odb);
-  git_odb_backend* mempack = nullptr;
-  if (git_mempack_new(&mempack) < 0) {
-    return impl->GitFail(ErrorCode::kInternal, "cannot create in-memory object database");
-  }
-  if (git_odb_add_backend(odb, mempack, kMempackPriority) < 0) {
-    mempack->free(mempack);
-    return impl->GitFail(ErrorCode::kInternal, "cannot add in-memory object database");
-  }
-  impl->mempack = mempack;
+  if (auto local = LocalPath(opts.remote_url)) impl->local_remote_path = *local;
+  impl->LoadPackState();
   return std::unique_ptr<Repository>(new Repository(std::move(impl)));
 }
 
@@ -673,21 +847,15 @@ Result<PublishResult> Repository::Publish(const std::vector<CommitSpec>& commits
       backoff = std::min(backoff * 2, options.max_backoff);
     }
     if (attempt > 1 || !options.cache_is_current) GITOPS_RETURN_IF_ERROR(impl_->FetchBranch());
-    auto ids = impl_->BuildBatch(commits);
-    if (!ids.ok()) return std::move(ids).error();
-    GITOPS_RETURN_IF_ERROR(impl_->FlushObjects());
-    GITOPS_RETURN_IF_ERROR(impl_->SetRef(impl_->local_ref, ids->back()));
-    if (options.before_push) GITOPS_RETURN_IF_ERROR(options.before_push());
     result.attempts = attempt;
     bool race = false;
-    Status pushed = impl_->Push(&race);
-    if (pushed.ok()) {
-      GITOPS_RETURN_IF_ERROR(impl_->SetRef(impl_->tracking_ref, ids->back()));
+    auto ids = impl_->PublishOnce(commits, options, &race);
+    if (ids.ok()) {
       for (const git_oid& id : *ids) result.commit_ids.push_back(OidToHex(id));
       return result;
     }
-    if (!race) return std::move(pushed).error();
-    last_rejection = std::move(pushed).error();
+    if (!race) return std::move(ids).error();
+    last_rejection = std::move(ids).error();
   }
   return impl_->Fail(ErrorCode::kAborted,
                      "push to " + impl_->display_url + " (branch " + impl_->options.branch +

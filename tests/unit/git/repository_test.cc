@@ -225,6 +225,124 @@ TEST_F(RepositoryTest, BeforePushErrorStopsThePublish) {
   EXPECT_EQ(Git({"-C", remote_, "rev-parse", "main"}), before);
 }
 
+size_t CountPacks(const std::string& git_dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(git_dir + "/objects/pack")) {
+    if (e.path().extension() == ".pack") ++n;
+    EXPECT_NE(e.path().extension(), ".keep") << e.path();
+  }
+  return n;
+}
+
+TEST_F(RepositoryTest, PacksAreConsolidatedInCacheAndRemote) {
+  auto repo = OpenCache();
+  constexpr int kBatches = 40;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<CommitSpec> batch;
+    for (int i = 0; i < 3; ++i) {
+      std::string n = std::to_string(b * 3 + i);
+      batch.push_back(Commit("c" + n, {Write("tenants/t" + std::to_string(i) + "/" + n + ".yaml",
+                                             "n: " + n + "\n")}));
+    }
+    MustPublish(*repo, batch);
+  }
+  // One pack per batch would be 40; geometric merging keeps about log2(40).
+  EXPECT_LE(CountPacks(dir_.Sub("cache")), 7u);
+  EXPECT_LE(CountPacks(remote_), 7u);
+  EXPECT_EQ(Git({"-C", remote_, "rev-list", "--count", "main"}), std::to_string(kBatches * 3));
+  EXPECT_EQ(Git({"-C", remote_, "show", "main:tenants/t2/119.yaml"}), "n: 119");
+  ExpectFsckClean();
+  // The remote stays an ordinary repository: git gc repacks it and it is still whole.
+  auto gc = testing::Run({"git", "-C", remote_, "gc", "--quiet"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.output;
+  EXPECT_EQ(CountPacks(remote_), 1u);
+  ExpectFsckClean();
+  // And the cache keeps publishing on top of the gc'ed remote.
+  PublishOptions options;
+  options.cache_is_current = true;
+  MustPublish(*repo, {Commit("after gc", {Write("tenants/t0/new.yaml", "x")})}, options);
+  EXPECT_EQ(Git({"-C", remote_, "show", "main:tenants/t0/new.yaml"}), "x");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, ReopenedCacheKeepsConsolidatingItsPacks) {
+  for (int round = 0; round < 2; ++round) {
+    auto repo = OpenCache();
+    for (int b = 0; b < 16; ++b) {
+      std::string n = std::to_string(round * 100 + b);
+      PublishOptions options;
+      options.cache_is_current = b > 0;
+      MustPublish(*repo, {Commit("c" + n, {Write("f/" + n, n)})}, options);
+    }
+  }
+  EXPECT_LE(CountPacks(dir_.Sub("cache")), 6u);
+  EXPECT_LE(CountPacks(remote_), 6u);
+  EXPECT_EQ(Git({"-C", remote_, "rev-list", "--count", "main"}), "32");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, LocalPushRaceAfterFetchRetriesAndKeepsBothCommits) {
+  auto repo = OpenCache();
+  MustPublish(*repo, {Commit("base", {Write("base.txt", "b")})});
+  std::string theirs;
+  PublishOptions options;
+  options.before_push = [&]() {
+    // Another writer moves the branch between our fetch and our compare-and-swap, once.
+    if (theirs.empty()) {
+      theirs = CommitOutOfBand(remote_, "main", dir_.Sub("person"), "theirs.txt", "t\n");
+    }
+    return OkStatus();
+  };
+  options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+  auto result = repo->Publish(
+      {Commit("ours a", {Write("ours/a.txt", "a")}), Commit("ours b", {Write("ours/b.txt", "b")})},
+      options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->attempts, 2);
+  EXPECT_EQ(Git({"-C", remote_, "log", "--format=%s", "main"}),
+            "ours b\nours a\nout-of-band edit of theirs.txt\nbase");
+  EXPECT_EQ(Git({"-C", remote_, "rev-parse", "main~2"}), theirs);
+  EXPECT_EQ(Git({"-C", remote_, "rev-parse", "main"}), result->commit_ids[1]);
+  EXPECT_EQ(Git({"-C", remote_, "show", "main:theirs.txt"}), "t");
+  EXPECT_EQ(Git({"-C", remote_, "show", "main:ours/a.txt"}), "a");
+  // The rejected attempt's objects were taken out of the remote again.
+  EXPECT_EQ(Git({"-C", remote_, "fsck", "--unreachable", "--no-reflogs"}), "");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, ChangesWithinOneBatchBuildOnEachOther) {
+  auto repo = OpenCache();
+  MustPublish(*repo, {Commit("seed", {Write("tenants/t1/ns/a/manifest.yaml", "a1")})});
+  PublishOptions options;
+  options.cache_is_current = true;
+  auto ids = MustPublish(
+      *repo,
+      {Commit("add b", {Write("tenants/t1/ns/b/manifest.yaml", "b1")}),
+       Commit("update a", {Write("tenants/t1/ns/a/manifest.yaml", "a2")}),
+       Commit("delete a", {Delete("tenants/t1/ns/a/manifest.yaml")}),
+       Commit("mixed", {Write("x.txt", "1"), Write("x.txt", "2"), Delete("tenants/t1/ns/b")})},
+      options);
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(Git({"-C", remote_, "ls-tree", "-r", "--name-only", ids[0]}),
+            "tenants/t1/ns/a/manifest.yaml\ntenants/t1/ns/b/manifest.yaml");
+  EXPECT_EQ(Git({"-C", remote_, "show", ids[1] + ":tenants/t1/ns/a/manifest.yaml"}), "a2");
+  EXPECT_EQ(Git({"-C", remote_, "ls-tree", "-r", "--name-only", ids[2]}),
+            "tenants/t1/ns/b/manifest.yaml");
+  // The last write of a path wins; deleting a directory removes it and the parents it empties.
+  EXPECT_EQ(Git({"-C", remote_, "ls-tree", "-r", "-t", "--name-only", ids[3]}), "x.txt");
+  EXPECT_EQ(Git({"-C", remote_, "show", ids[3] + ":x.txt"}), "2");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, TreeOrderFollowsGitForNamesThatPrefixEachOther) {
+  auto repo = OpenCache();
+  // Git sorts a directory "a" as "a/": after "a-b" and "a.txt", before "a0".
+  MustPublish(*repo, {Commit("names", {Write("a/x", "1"), Write("a-b", "2"), Write("a.txt", "3"),
+                                       Write("a0", "4")})});
+  EXPECT_EQ(Git({"-C", remote_, "ls-tree", "--name-only", "main"}), "a-b\na.txt\na\na0");
+  ExpectFsckClean();
+}
+
 TEST_F(RepositoryTest, FindsCommitByJobIdTrailer) {
   auto repo = OpenCache();
   auto ids = MustPublish(
