@@ -5,6 +5,7 @@ redelivery, and the job's webhook_status going pending -> delivered."""
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -137,9 +138,7 @@ class WebhookDeliveryTest(unittest.TestCase):
         cls.receiver.stop()
         cls.svc.stop()
         cls.svc.cleanup()
-        for name in os.listdir(cls.config_dir):
-            os.remove(os.path.join(cls.config_dir, name))
-        os.rmdir(cls.config_dir)
+        shutil.rmtree(cls.config_dir, ignore_errors=True)
 
     def submit(self, rtype, body, headers):
         status, _, doc = self.svc.request("POST", f"/api/v1/{rtype}/create", body, headers)
@@ -152,7 +151,11 @@ class WebhookDeliveryTest(unittest.TestCase):
         deadline = time.monotonic() + timeout
         job = None
         while time.monotonic() < deadline:
-            _, _, job = self.svc.request("GET", f"/api/v1/status/{job_id}")
+            try:
+                _, _, job = self.svc.request("GET", f"/api/v1/status/{job_id}")
+            except OSError as e:
+                raise AssertionError(f"service unreachable ({e}); exit status "
+                                     f"{self.svc.proc.poll()}; log:\n{self.svc.read_log()}")
             if job["metadata"].get("webhook_status") == expected:
                 return job
             time.sleep(0.02)
@@ -256,6 +259,30 @@ class WebhookDeliveryTest(unittest.TestCase):
         status, _, doc = self.svc.request(
             "GET", f"/api/v1/webhooks/deliveries?job_id={job['job_id']}&status=delivered")
         self.assertEqual([d["delivery_id"] for d in doc["deliveries"]], [delivery["delivery_id"]])
+
+    def test_type_added_at_runtime_signs_with_its_secret_after_a_restart(self):
+        data_dir = os.path.join(self.config_dir, "added-type-data")
+        env = {"WEBHOOK_SIMULATE": "false", "RESOURCE_CONFIG_FILE": self.svc.env["RESOURCE_CONFIG_FILE"],
+               "NS_HOOK_SECRET": STAGED_SECRET}
+        body = {"name": "hookedtype", "template_dir": "vms/", "flavors": ["small"],
+                "webhook": {"enabled": True, "url": self.receiver.url("/added"), "mode": "single",
+                            "secret": "added-secret", "timeout": 5, "retries": 0}}
+        with Service(data_dir=data_dir, env=env) as first:
+            status, _, doc = first.request("POST", "/api/v1/resource-types", body)
+            self.assertEqual(status, 201, doc)
+            self.assertEqual(doc["webhook"]["secret"], "<redacted>")
+        with Service(data_dir=data_dir, env=env) as second:
+            status, _, doc = second.request("POST", "/api/v1/hookedtype/create",
+                                            {"name": "after-restart", "flavor": "small"},
+                                            {"X-Tenant-ID": "tenant1"})
+            self.assertEqual(status, 202, doc)
+            job_id = doc["job_id"]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not self.receiver.for_job(job_id):
+                time.sleep(0.02)
+        [(path, headers, body, _)] = self.receiver.for_job(job_id)
+        self.assertEqual(path, "/added")
+        self.assertTrue(self.verify(b"added-secret", headers, body))
 
     def test_redeliver_unknown_delivery_is_404(self):
         status, _, doc = self.svc.request(
