@@ -422,9 +422,18 @@ ObjectId HashObject(ObjectType type, std::string_view data) {
   return sha.Final();
 }
 
-PackWriter::PackWriter() { deflateInit(&zs_, 1); }
+// Trees are mostly 20-byte binary ids: deflating them at level 1 saves about a quarter of their
+// size at 20-40 times the cost of storing them (35-85 us against 1-2 us for a 2 KB tree here),
+// so whole trees and deltas (already small) are stored in zlib framing without compression.
+PackWriter::PackWriter() {
+  deflateInit2(&fast_, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&store_, 0, Z_DEFLATED, 15, 1, Z_DEFAULT_STRATEGY);
+}
 
-PackWriter::~PackWriter() { deflateEnd(&zs_); }
+PackWriter::~PackWriter() {
+  deflateEnd(&fast_);
+  deflateEnd(&store_);
+}
 
 void PackWriter::Clear() {
   body_.clear();
@@ -447,16 +456,20 @@ void PackWriter::AppendEntry(const ObjectId& id, int pack_type, std::string_view
   }
   body_.push_back(static_cast<char>(c));
   if (pack_type == kOfsDelta) AppendOffset(body_, start - base_offset);
-  deflateReset(&zs_);
-  size_t bound = deflateBound(&zs_, static_cast<uLong>(data.size()));
+  z_stream& zs = pack_type == static_cast<int>(ObjectType::kBlob) ||
+                         pack_type == static_cast<int>(ObjectType::kCommit)
+                     ? fast_
+                     : store_;
+  deflateReset(&zs);
+  size_t bound = deflateBound(&zs, static_cast<uLong>(data.size()));
   size_t at = body_.size();
   body_.resize(at + bound);
-  zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs_.avail_in = static_cast<uInt>(data.size());
-  zs_.next_out = reinterpret_cast<Bytef*>(body_.data() + at);
-  zs_.avail_out = static_cast<uInt>(bound);
-  deflate(&zs_, Z_FINISH);  // the bound guarantees Z_STREAM_END in one call
-  body_.resize(at + (bound - zs_.avail_out));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(body_.data() + at);
+  zs.avail_out = static_cast<uInt>(bound);
+  deflate(&zs, Z_FINISH);  // the bound guarantees Z_STREAM_END in one call
+  body_.resize(at + (bound - zs.avail_out));
   uint32_t crc = static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(body_.data() + start), body_.size() - start));
   entries_.push_back(Entry{id, start, crc});

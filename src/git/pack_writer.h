@@ -55,7 +55,7 @@ class PackWriter {
   PackWriter(const PackWriter&) = delete;
   PackWriter& operator=(const PackWriter&) = delete;
 
-  // Hashes, deflates (zlib level 1) and appends `data` unless an object with the same id was
+  // Hashes, deflates (zlib level 1; trees and deltas are only framed, see .cc) and appends `data` unless an object with the same id was
   // added since the last Clear(); returns the object's id.
   ObjectId Add(ObjectType type, std::string_view data);
 
@@ -91,7 +91,8 @@ class PackWriter {
   std::vector<Entry> entries_;
   std::unordered_map<ObjectId, Slot, ObjectIdHash> ids_;
   std::vector<std::string> trees_;
-  z_stream zs_{};
+  z_stream fast_{};   // zlib level 1: blobs and commits
+  z_stream store_{};  // zlib level 0: trees and deltas
   std::string delta_;
 };
 

@@ -58,6 +58,8 @@ namespace {
 constexpr char kRemoteName[] = "origin";
 // Trees held in memory before the cache is dropped (reloaded lazily along changed paths).
 constexpr size_t kMaxCachedTrees = 50000;
+// Packs of ours a cache may hold before they are merged (libgit2 and git scan every pack).
+constexpr size_t kMaxPacks = 8;
 // Our packs, one "name objects bytes" line each, in the cache's git directory.
 constexpr char kPackStateFile[] = "gitops-packs";
 
@@ -488,6 +490,16 @@ struct Repository::Impl {
     }
   }
 
+  // Records one more pack (appending: no new file per batch).
+  Status AppendPackState(const PackInfo& p) const {
+    std::ofstream out(PackStatePath(), std::ios::app);
+    out << p.name << ' ' << p.objects << ' ' << p.bytes << '\n';
+    out.flush();
+    if (!out) return Fail(ErrorCode::kInternal, "cannot write " + PackStatePath());
+    return OkStatus();
+  }
+
+  // Rewrites the list of our packs.
   Status SavePackState() const {
     std::string path = PackStatePath();
     std::string tmp = path + ".tmp";
@@ -502,17 +514,17 @@ struct Repository::Impl {
     return OkStatus();
   }
 
-  // Geometric merging (factor 2): the newest packs whose total is not at least half of the next
-  // older one are merged into one, so a cache of N batches holds O(log N) packs and each object
-  // is copied O(log N) times over its life. Merged packs are raw copies of whole objects (no
-  // recompression). When the remote is local and holds the same packs (we linked them there),
-  // it gets the merged pack and loses the sources too.
+  // Geometric merging (factor 2) once there are more than kMaxPacks: the newest packs whose
+  // total is not at least half of the next older one are merged into one, so a cache of N
+  // batches holds O(log N) packs and each object is copied O(log N) times over its life. Merged
+  // packs are raw copies of the entries (no recompression). When the remote is local and holds
+  // the same packs (we linked them there), it gets the merged pack and loses the sources too.
   Status MaybeMergePacks() {
-    if (packs.size() < 2) return OkStatus();
+    if (packs.size() <= kMaxPacks) return OkStatus();
     size_t first = packs.size() - 1;
     uint64_t total = packs.back().bytes;
     while (first > 0 && packs[first - 1].bytes < 2 * total) total += packs[--first].bytes;
-    if (packs.size() - first < 2) return OkStatus();
+    if (packs.size() - first < 2) first = packs.size() - 2;  // already geometric: merge the last two
     std::vector<std::string> names;
     for (size_t i = first; i < packs.size(); ++i) names.push_back(packs[i].name);
     std::string dir = PackDir();
@@ -520,7 +532,7 @@ struct Repository::Impl {
     if (!merged.ok()) {
       // Not fatal: the packs stay as they are; forget them so we do not retry every batch.
       packs.resize(first);
-      return OkStatus();
+      return SavePackState();
     }
     if (remote_repo != nullptr) {
       std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
@@ -540,6 +552,7 @@ struct Repository::Impl {
     }
     packs.resize(first);
     packs.push_back(*merged);
+    GITOPS_RETURN_IF_ERROR(SavePackState());
     // libgit2 keeps handles on the packs it has seen: reopen so it forgets the removed ones.
     return ReopenCache();
   }
@@ -663,8 +676,8 @@ struct Repository::Impl {
     BatchLanded(ids->back());
     packs.push_back(*pack);
     // The batch is on the remote: failing to tidy packs up must not fail it.
-    Status merged = MaybeMergePacks();
-    Status saved = SavePackState();
+    Status saved = AppendPackState(*pack);
+    Status merged = saved.ok() ? MaybeMergePacks() : OkStatus();
     if (!merged.ok() || !saved.ok()) {
       spdlog::warn("git: cache {}: packs not consolidated: {}", options.cache_dir,
                    !merged.ok() ? merged.error().message : saved.error().message);
