@@ -23,7 +23,8 @@ std::string Manifest(int tenant, int index, int bytes) {
                   std::to_string(tenant) + "\n    managed-by: gitops-api\nspec:\n";
   int line = 0;
   while (static_cast<int>(s.size()) < bytes) {
-    s += "  field" + std::to_string(line++) + ": value-" + std::to_string(index * 31 + line) + "\n";
+    int field = line++;
+    s += "  field" + std::to_string(field) + ": value-" + std::to_string(index * 31 + line) + "\n";
   }
   return s;
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -201,6 +202,10 @@ std::string NormalizePrefix(std::string_view prefix) {
   RemotePtr var = std::move(*var##_result)
 
 struct Repository::Impl {
+  ~Impl() {
+    if (pending_merge) (void)FinishMerge();
+  }
+
   RepositoryOptions options;
   std::string display_url;
   std::string tracking_ref;  // refs/remotes/origin/<branch>: the remote tip as last seen
@@ -216,6 +221,11 @@ struct Repository::Impl {
   bool tree_cache_valid = false;
   std::optional<git_oid> tree_cache_tip;
   std::vector<PackInfo> packs;  // packs we wrote and published, oldest first
+  struct PendingMerge {
+    std::vector<std::string> names;
+    std::future<Result<PackInfo>> result;
+  };
+  std::optional<PendingMerge> pending_merge;  // running on its own thread
   std::string commit_scratch;
 
   Error Fail(ErrorCode code, const std::string& what) const {
@@ -517,23 +527,59 @@ struct Repository::Impl {
   // Geometric merging (factor 2) once there are more than kMaxPacks: the newest packs whose
   // total is not at least half of the next older one are merged into one, so a cache of N
   // batches holds O(log N) packs and each object is copied O(log N) times over its life. Merged
-  // packs are raw copies of the entries (no recompression). When the remote is local and holds
-  // the same packs (we linked them there), it gets the merged pack and loses the sources too.
+  // packs are raw copies of the entries (no recompression). With background_pack_merges the
+  // copy runs on its own thread (it touches only files, never libgit2) and is applied by a
+  // later publish; publishing waits for it only when 2 * kMaxPacks packs have piled up.
   Status MaybeMergePacks() {
+    if (pending_merge) {
+      bool ready = pending_merge->result.wait_for(std::chrono::seconds(0)) ==
+                   std::future_status::ready;
+      if (!ready && packs.size() <= 2 * kMaxPacks) return OkStatus();
+      GITOPS_RETURN_IF_ERROR(FinishMerge());
+    }
     if (packs.size() <= kMaxPacks) return OkStatus();
     size_t first = packs.size() - 1;
     uint64_t total = packs.back().bytes;
     while (first > 0 && packs[first - 1].bytes < 2 * total) total += packs[--first].bytes;
-    if (packs.size() - first < 2) first = packs.size() - 2;  // already geometric: merge the last two
+    if (packs.size() - first < 2) first = packs.size() - 2;  // already geometric: last two
     std::vector<std::string> names;
     for (size_t i = first; i < packs.size(); ++i) names.push_back(packs[i].name);
     std::string dir = PackDir();
-    auto merged = MergePacks(dir, names);
+    if (!options.background_pack_merges) return ApplyMerge(names, MergePacks(dir, names));
+    pending_merge.emplace();
+    pending_merge->names = names;
+    pending_merge->result =
+        std::async(std::launch::async, [dir, names] { return MergePacks(dir, names); });
+    return OkStatus();
+  }
+
+  // Waits for the pending merge and applies it.
+  Status FinishMerge() {
+    std::vector<std::string> names = std::move(pending_merge->names);
+    Result<PackInfo> merged = pending_merge->result.get();
+    pending_merge.reset();
+    return ApplyMerge(names, std::move(merged));
+  }
+
+  // Replaces the packs `names` by `merged` in the cache and, when the remote is local and holds
+  // the same packs (we linked them there), in the remote too.
+  Status ApplyMerge(const std::vector<std::string>& names, Result<PackInfo> merged) {
+    auto at = std::find_if(packs.begin(), packs.end(),
+                           [&](const PackInfo& p) { return p.name == names.front(); });
+    size_t position = static_cast<size_t>(at - packs.begin());
+    packs.erase(std::remove_if(packs.begin(), packs.end(),
+                               [&](const PackInfo& p) {
+                                 return std::find(names.begin(), names.end(), p.name) !=
+                                        names.end();
+                               }),
+                packs.end());
     if (!merged.ok()) {
       // Not fatal: the packs stay as they are; forget them so we do not retry every batch.
-      packs.resize(first);
+      spdlog::warn("git: cache {}: merging packs failed: {}", options.cache_dir,
+                   merged.error().message);
       return SavePackState();
     }
+    std::string dir = PackDir();
     if (remote_repo != nullptr) {
       std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
       bool all_there = true;
@@ -550,8 +596,8 @@ struct Repository::Impl {
     for (const std::string& name : names) {
       if (name != merged->name) RemovePack(dir, name);
     }
-    packs.resize(first);
-    packs.push_back(*merged);
+    packs.insert(packs.begin() + static_cast<std::ptrdiff_t>(std::min(position, packs.size())),
+                 *merged);
     GITOPS_RETURN_IF_ERROR(SavePackState());
     // libgit2 keeps handles on the packs it has seen: reopen so it forgets the removed ones.
     return ReopenCache();

@@ -31,9 +31,13 @@ struct RepositoryOptions {
   std::string remote_url;  // local path to a bare repo, file://, git://, http(s)://, ssh://
   std::string branch = "main";
   Credentials credentials;  // userinfo in remote_url (user:pass@) is moved here, never stored
-  // Delta-compress the packs written to the cache and pushed. Off: publishes about 1.3x
-  // faster, repositories about 2.4x larger (measured with 1 KB manifests; see bench/).
+  // Delta-compress what libgit2 packs for pushes to network remotes. Off: about 1.3x faster
+  // there, packs about 2.4x larger. Batches themselves are always written as one pack with
+  // each directory delta-compressed against its previous version in the batch.
   bool delta_compression = true;
+  // Merge the cache's packs (one per published batch) on a background thread instead of
+  // inside Publish. Off: merges happen synchronously (deterministic, for tests).
+  bool background_pack_merges = true;
 };
 
 // One file change: whole-file write (`content` set) or delete (`content` empty optional).

@@ -39,11 +39,13 @@ class RepositoryTest : public ::testing::Test {
   }
 
   std::unique_ptr<Repository> OpenCache(const std::string& name = "cache",
-                                        const std::string& branch = "main") {
+                                        const std::string& branch = "main",
+                                        bool background_pack_merges = true) {
     RepositoryOptions options;
     options.cache_dir = dir_.Sub(name);
     options.remote_url = remote_;
     options.branch = branch;
+    options.background_pack_merges = background_pack_merges;
     auto repo = Repository::Open(options);
     EXPECT_TRUE(repo.ok()) << repo.error().message;
     return repo.ok() ? std::move(*repo) : nullptr;
@@ -234,18 +236,37 @@ size_t CountPacks(const std::string& git_dir) {
   return n;
 }
 
-TEST_F(RepositoryTest, PacksAreConsolidatedInCacheAndRemote) {
-  auto repo = OpenCache();
-  constexpr int kBatches = 40;
-  for (int b = 0; b < kBatches; ++b) {
+// Publishes `batches` batches of 3 commits each (files tenants/t<i>/<n>.yaml).
+void PublishBatches(Repository& repo, int batches) {
+  for (int b = 0; b < batches; ++b) {
     std::vector<CommitSpec> batch;
     for (int i = 0; i < 3; ++i) {
       std::string n = std::to_string(b * 3 + i);
       batch.push_back(Commit("c" + n, {Write("tenants/t" + std::to_string(i) + "/" + n + ".yaml",
                                              "n: " + n + "\n")}));
     }
-    MustPublish(*repo, batch);
+    PublishOptions options;
+    options.cache_is_current = b > 0;
+    auto result = repo.Publish(batch, options);
+    ASSERT_TRUE(result.ok()) << result.error().message;
   }
+}
+
+TEST_F(RepositoryTest, BackgroundPackMergesAreAppliedByTheEnd) {
+  auto repo = OpenCache("cache", "main", /*background_pack_merges=*/true);
+  PublishBatches(*repo, 40);
+  repo.reset();  // waits for a merge still running and applies it
+  // One pack per batch would be 40; publishing waits for a merge past 16.
+  EXPECT_LE(CountPacks(dir_.Sub("cache")), 16u);
+  EXPECT_LE(CountPacks(remote_), 16u);
+  EXPECT_EQ(Git({"-C", remote_, "rev-list", "--count", "main"}), "120");
+  ExpectFsckClean();
+}
+
+TEST_F(RepositoryTest, PacksAreConsolidatedInCacheAndRemote) {
+  auto repo = OpenCache("cache", "main", /*background_pack_merges=*/false);
+  constexpr int kBatches = 40;
+  PublishBatches(*repo, kBatches);
   // One pack per batch would be 40; merging keeps at most 8.
   EXPECT_LE(CountPacks(dir_.Sub("cache")), 8u);
   EXPECT_LE(CountPacks(remote_), 8u);
@@ -267,7 +288,7 @@ TEST_F(RepositoryTest, PacksAreConsolidatedInCacheAndRemote) {
 
 TEST_F(RepositoryTest, ReopenedCacheKeepsConsolidatingItsPacks) {
   for (int round = 0; round < 2; ++round) {
-    auto repo = OpenCache();
+    auto repo = OpenCache("cache", "main", /*background_pack_merges=*/false);
     for (int b = 0; b < 16; ++b) {
       std::string n = std::to_string(round * 100 + b);
       PublishOptions options;
