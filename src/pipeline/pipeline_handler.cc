@@ -85,7 +85,7 @@ class PipelineHandler::Run {
 
   void Execute() {
     type_ = deps_.types.Find(batch_.partition);
-    for (size_t i = 0; i < batch_.job_ids.size(); ++i) {
+    for (size_t i = 0; i < batch_.job_ids.size() && !writer_lost_; ++i) {
       if (!Start(i)) break;
     }
     Flush();
@@ -160,11 +160,11 @@ class PipelineHandler::Run {
         break;
       case Operation::kRead:
         Flush();
-        Read(std::move(p));
+        if (!writer_lost_) Read(std::move(p));
         break;
       case Operation::kList:
         Flush();
-        List(std::move(p));
+        if (!writer_lost_) List(std::move(p));
         break;
     }
     return true;
@@ -376,7 +376,27 @@ class PipelineHandler::Run {
       git::PublishOptions publish;
       publish.cache_is_current = repo_->cache_is_current();
       publish.max_attempts = options_.publish_max_attempts;
+      bool guard_refused = false;
+      if (deps_.guard) {
+        publish.before_push = [this, &guard_refused]() -> Status {
+          Status writer = deps_.guard->CheckWriter(batch_.partition);
+          guard_refused = !writer.ok();
+          return writer;
+        };
+      }
       auto published = repo_->repo().Publish(commits, publish);
+      if (!published.ok() && guard_refused) {
+        // This worker may no longer write here (its lease was lost): nothing was pushed, and
+        // the jobs stay in_progress for whoever holds the lease now (their Job-Id trailers
+        // keep a commit from landing twice).
+        spdlog::warn("pipeline: not pushing {} jobs of partition {}: {}", commits.size(),
+                     batch_.partition, published.error().message);
+        repo_->set_cache_is_current(false);
+        planned_.clear();
+        overlay_.clear();
+        writer_lost_ = true;  // the rest of the batch is re-delivered too
+        return;
+      }
       if (published.ok()) {
         ids = std::move(published->commit_ids);
         repo_->set_cache_is_current(true);
@@ -560,6 +580,7 @@ class PipelineHandler::Run {
   std::vector<bool> ended_;
   std::optional<RepositorySet::Handle> repo_;
   bool fetched_ = false;
+  bool writer_lost_ = false;  // the guard refused a push: end nothing more in this batch
   std::vector<PlannedWrite> planned_;
   std::map<std::string, std::optional<index::ResourceRecord>> overlay_;
 };

@@ -25,6 +25,7 @@
 #include "index/pending_ops.h"
 #include "index/resource_index.h"
 #include "jobs/job_store.h"
+#include "jobs/lease.h"
 #include "jobs/worker_pool.h"
 #include "pipeline/repository_set.h"
 #include "pipeline/template_source.h"
@@ -54,6 +55,10 @@ struct PipelineDeps {
   RepositorySet& repositories;
   WebhookSender& webhooks;
   const Clock& clock;
+  // Production: asked right before every push (the writer lease's fencing check). When it
+  // refuses, nothing is pushed and the batch's writes are left for re-delivery (not failed).
+  // Null in dev mode.
+  jobs::RepositoryGuard* guard = nullptr;
 };
 
 class PipelineHandler final : public jobs::BatchHandler {
