@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 and Redis 7 servers for tests, on 127.0.0.1 at free ports, with all
-# their state (data, sockets, logs, pid files) in one temp directory under /tmp.
+# Throwaway PostgreSQL 15 and Redis 7 servers and a Git HTTP remote for tests, on 127.0.0.1 at
+# free ports, with all their state (data, sockets, logs, pid files) in one temp directory.
 #
-#   eval "$(scripts/test-servers.sh start)"      # both; or `start pg` / `start redis`
+#   eval "$(scripts/test-servers.sh start)"      # all; or `start pg` / `start redis` / `start git`
 #   ... PG_TEST_DSN, REDIS_TEST_URL and TEST_SERVERS_DIR are now exported ...
 #   scripts/test-servers.sh stop                 # stops what start started (pid files), rm -rf
 #
+# The Git remote is lighttpd + git-http-backend with Basic auth: bare repositories created
+# under $GIT_TEST_ROOT are served at $GIT_TEST_HTTP_URL/<name> (credentials GIT_TEST_USER /
+# GIT_TEST_PASSWORD, a random password per start). `all` includes it when lighttpd is installed.
+#
 # Commands (DIR defaults to $TEST_SERVERS_DIR):
-#   start [all|pg|redis]   start servers; print `export NAME='value'` lines (also kept in DIR/env)
+#   start [all|pg|redis|git]   start servers; print `export NAME='value'` lines (also in DIR/env)
 #   stop [DIR]             stop every server started in DIR and delete DIR
 #   env [DIR]              print the export lines again
 #   pg-stop|pg-start|pg-restart [DIR]   stop/start/restart only PostgreSQL, keeping its data and
 #                          port (tests of reconnection and fail-fast behaviour use these)
 #   redis-stop|redis-start|redis-restart [DIR]   the same for Redis (same port; its data is
 #                          lost: it runs without persistence)
+#   git-stop|git-start [DIR]   stop/start the Git HTTP remote (same port, repositories kept)
 # PostgreSQL runs with fsync=off, synchronous_commit=off and full_page_writes=off (fast, nothing
 # to keep) unless PG_TEST_DURABLE=1 is set: then it keeps the defaults (benchmarks of durable
 # commits). Works as root (initdb then runs as the postgres user through runuser) or as a
@@ -110,6 +115,86 @@ start_redis() {
   die "Redis did not start"
 }
 
+# Writes DIR/git/lighttpd.conf for port $2 (git-http-backend under /git, Basic auth).
+write_git_conf() {
+  local dir=$1 port=$2
+  cat >"$dir/git/lighttpd.conf" <<CONF
+server.bind = "127.0.0.1"
+server.port = $port
+server.document-root = "$dir/git/www"
+server.errorlog = "$dir/git/error.log"
+server.pid-file = "$dir/git/lighttpd.pid"
+server.feature-flags = ("auth.delay-invalid-creds" => "disable")
+server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
+alias.url = ( "/git" => "/usr/lib/git-core/git-http-backend" )
+\$HTTP["url"] =~ "^/git" {
+  cgi.assign = ("" => "")
+  setenv.set-environment = ("GIT_PROJECT_ROOT" => "$dir/git/repos", "GIT_HTTP_EXPORT_ALL" => "")
+  auth.backend = "plain"
+  auth.backend.plain.userfile = "$dir/git/users"
+  auth.require = ("" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
+}
+CONF
+}
+
+# Starts lighttpd (it daemonizes and writes its pid file); true once the port answers (5 s).
+git_server_start() {
+  local dir=$1 port=$2
+  write_git_conf "$dir" "$port"
+  lighttpd -f "$dir/git/lighttpd.conf" >>"$dir/git/start.log" 2>&1 || return 1
+  for _ in $(seq 1 250); do
+    if port_in_use "$port"; then return 0; fi
+    sleep 0.02
+  done
+  return 1
+}
+
+start_git() {
+  local dir=$1 port password
+  command -v lighttpd >/dev/null || die "lighttpd is not installed: run scripts/setup.sh"
+  [ -x /usr/lib/git-core/git-http-backend ] || die "git-http-backend is missing (package git)"
+  mkdir -p "$dir/git/repos" "$dir/git/www"
+  password="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  echo "gitops:$password" >"$dir/git/users"
+  chmod 600 "$dir/git/users"
+  for _ in 1 2 3 4 5; do
+    port=$(free_port)
+    if git_server_start "$dir" "$port"; then
+      echo "$port" >"$dir/git/port"
+      {
+        echo "export GIT_TEST_HTTP_URL='http://127.0.0.1:$port/git'"
+        echo "export GIT_TEST_ROOT='$dir/git/repos'"
+        echo "export GIT_TEST_USER='gitops'"
+        echo "export GIT_TEST_PASSWORD='$password'"
+      } >>"$dir/env"
+      log "Git HTTP remote on 127.0.0.1:$port (repositories $dir/git/repos)"
+      return 0
+    fi
+    stop_git "$dir"
+  done
+  die "lighttpd did not start"
+}
+
+stop_git() {
+  local dir=$1 pid
+  [ -f "$dir/git/lighttpd.pid" ] || return 0
+  pid=$(cat "$dir/git/lighttpd.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  # Nothing may reap it here (PID 1 reaps nothing): a zombie counts as stopped.
+  for _ in $(seq 1 250); do
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    if [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = Z ]; then break; fi
+    sleep 0.02
+  done
+  rm -f "$dir/git/lighttpd.pid"
+  if [ -f "$dir/git/port" ]; then
+    for _ in $(seq 1 250); do
+      port_in_use "$(cat "$dir/git/port")" || break
+      sleep 0.02
+    done
+  fi
+}
+
 stop_pg() {
   local dir=$1 pid
   [ -f "$dir/pg/data/postmaster.pid" ] || return 0
@@ -144,13 +229,16 @@ cmd=${1:-}
 case "$cmd" in
   start)
     what=${2:-all}
-    case "$what" in all | pg | redis) ;; *) die "start what? all, pg or redis" ;; esac
+    case "$what" in all | pg | redis | git) ;; *) die "start what? all, pg, redis or git" ;; esac
     dir=$(mktemp -d /tmp/gitops-test-servers.XXXXXX)
     chmod 755 "$dir"
     echo "export TEST_SERVERS_DIR='$dir'" >"$dir/env"
-    trap 'stop_pg "$dir"; stop_redis "$dir"; rm -rf "$dir"' ERR
+    trap 'stop_pg "$dir"; stop_redis "$dir"; stop_git "$dir"; rm -rf "$dir"' ERR
     if [ "$what" = all ] || [ "$what" = pg ]; then start_pg "$dir"; fi
     if [ "$what" = all ] || [ "$what" = redis ]; then start_redis "$dir"; fi
+    if [ "$what" = git ] || { [ "$what" = all ] && command -v lighttpd >/dev/null; }; then
+      start_git "$dir"
+    fi
     trap - ERR
     cat "$dir/env"
     ;;
@@ -158,6 +246,7 @@ case "$cmd" in
     dir=$(state_dir "${2:-}")
     stop_pg "$dir"
     stop_redis "$dir"
+    stop_git "$dir"
     rm -rf "$dir"
     log "stopped and removed $dir"
     ;;
@@ -190,8 +279,16 @@ case "$cmd" in
     stop_redis "$dir"
     redis_server_start "$dir" "$(cat "$dir/redis/port")" || die "Redis did not start"
     ;;
+  git-stop)
+    dir=$(state_dir "${2:-}")
+    stop_git "$dir"
+    ;;
+  git-start)
+    dir=$(state_dir "${2:-}")
+    git_server_start "$dir" "$(cat "$dir/git/port")" || die "lighttpd did not start"
+    ;;
   *)
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,28p' "$0" >&2
     exit 2
     ;;
 esac

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   gitops::cli::RegisterRenderCommand(app, run);
   gitops::cli::RegisterCheckConfigCommand(app, run);
   gitops::cli::RegisterServeCommand(app, run);
+  gitops::cli::RegisterWorkerCommand(app, run);
+  gitops::cli::RegisterMigrateCommand(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;
 }

@@ -1,4 +1,7 @@
 // `gitops-api serve`: loads the configuration and runs the service until SIGINT or SIGTERM.
+// Dev mode: one process with in-memory parts and embedded workers. Production mode
+// (DEV_MODE=false): a stateless API replica on PostgreSQL and Redis; workers only with
+// --with-workers (otherwise run `gitops-api worker`).
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -16,10 +19,25 @@ namespace {
 
 struct ServeFlags {
   std::string host;
-  int threads = 2;
+  int threads = 0;  // 0: dev mode 2, production WORKERS
+  bool with_workers = false;
+  WorkerTuning tuning;
 };
 
+int ServeProduction(config::Config config, const ServeFlags& flags) {
+  app::ProductionOptions options;
+  options.host = flags.host.empty() ? "0.0.0.0" : flags.host;
+  options.http_threads = flags.threads > 0 ? flags.threads : std::max(1, config.workers);
+  if (flags.with_workers) options.worker_threads = static_cast<size_t>(std::max(1, config.workers));
+  flags.tuning.Apply(options);
+  return RunProduction(std::move(config), std::move(options));
+}
+
 int Serve(const ServeFlags& flags) {
+  auto loaded = LoadServiceConfig();
+  if (!loaded) return 2;
+  if (!loaded->dev_mode) return ServeProduction(std::move(*loaded), flags);
+
   // Block the stop signals in every thread (they inherit the mask); this thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -27,17 +45,10 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto cfg = config::LoadConfig(config::ProcessEnvironment(), std::filesystem::current_path());
-  if (!cfg.ok()) {
-    std::cerr << "gitops-api: configuration error: " << cfg.error().message << "\n";
-    if (!cfg.error().details.empty()) std::cerr << cfg.error().details << "\n";
-    return 2;
-  }
-  spdlog::set_level(spdlog::level::from_str(cfg->log_level == "warning" ? "warn" : cfg->log_level));
-
+  std::optional<config::Config> cfg = std::move(loaded);
   app::AppOptions options;
-  options.host = flags.host.empty() ? (cfg->dev_mode ? "127.0.0.1" : "0.0.0.0") : flags.host;
-  options.http_threads = flags.threads;
+  options.host = flags.host.empty() ? "127.0.0.1" : flags.host;
+  options.http_threads = flags.threads > 0 ? flags.threads : 2;
   static SystemClock clock;
   auto app = app::App::Create(std::move(cfg).value(), options, clock);
   if (!app.ok()) {
@@ -61,13 +72,18 @@ void RegisterServeCommand(CLI::App& app, CommandRunner& run) {
   auto flags = std::make_shared<ServeFlags>();
   auto* cmd = app.add_subcommand(
       "serve",
-      "Run the HTTP API and the workers. Configuration: environment, .env, "
-      "resource_configs.yaml (see docs/configuration.md)");
+      "Run the HTTP API (dev mode: and the workers; production mode: workers only with "
+      "--with-workers). Configuration: environment, .env, resource_configs.yaml (see "
+      "docs/configuration.md)");
   cmd->add_option("--host", flags->host,
                   "Address to bind (default: 127.0.0.1 in dev mode, 0.0.0.0 otherwise)");
-  cmd->add_option("--threads", flags->threads, "HTTP I/O threads")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads,
+                  "HTTP I/O threads (default: 2 in dev mode, WORKERS in production mode)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--with-workers", flags->with_workers,
+                "Production mode: also run WORKERS worker threads in this process (by default "
+                "serve is API only; run `gitops-api worker`)");
+  AddWorkerTuningOptions(*cmd, flags->tuning);
   cmd->callback([&run, flags] { run = [flags] { return Serve(*flags); }; });
 }
 
