@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   }
   std::printf("total: %d commits in %.3f s = %.0f commits/s\n", batch * batches, total_seconds,
               batch * batches / total_seconds);
+  repo->reset();  // closes the cache (finishing any pack merge) before measuring and removing
   std::uintmax_t bytes_on_disk = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(remote)) {
     if (entry.is_regular_file()) bytes_on_disk += entry.file_size();

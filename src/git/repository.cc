@@ -203,7 +203,13 @@ std::string NormalizePrefix(std::string_view prefix) {
 
 struct Repository::Impl {
   ~Impl() {
-    if (pending_merge) (void)FinishMerge();
+    if (!pending_merge) return;
+    // Apply a merge that completed; one that failed (e.g. the directory is being removed)
+    // leaves the packs as they are, silently.
+    std::vector<std::string> names = std::move(pending_merge->names);
+    Result<PackInfo> merged = pending_merge->result.get();
+    pending_merge.reset();
+    if (merged.ok()) (void)ApplyMerge(names, std::move(merged));
   }
 
   RepositoryOptions options;
