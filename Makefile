@@ -2,14 +2,20 @@
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 
-.PHONY: all setup build build-asan run test test-release test-asan fuzz bench clean format
+.PHONY: all setup build build-all build-asan run test fuzz bench clean format
 
 all: build
 
 setup:
 	@bash scripts/setup.sh
 
+# The service binary, optimised: build/gitops-api.
 build: setup
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake --build build -j$(JOBS) --target gitops-api
+
+# Everything in the optimised build: the binary, the tests and the benchmarks.
+build-all: setup
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	@cmake --build build -j$(JOBS)
 
@@ -22,13 +28,14 @@ build-asan: setup
 run: build
 	DEV_MODE=$${DEV_MODE:-true} ./build/gitops-api serve
 
+# Every test built with ASan+UBSan, plus the integration tests against the optimised binary.
 test: build build-asan
 	@bash scripts/test.sh
 
 fuzz: setup
 	@bash scripts/fuzz.sh
 
-bench: build
+bench: build-all
 	@bash bench/run.sh
 
 format:
