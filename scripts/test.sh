@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
 # Runs every test (unit, contract, integration, the Jinja2 differential suite) built with
-# ASan+UBSan, then the integration tests again against the optimised build/gitops-api (the
-# binary `make run` starts), then a short fuzz run of the template engine. Expects
-# `make build build-asan` to have run (the Makefile does that).
+# ASan+UBSan, a short fuzz run of the template engine, then the integration tests again against
+# the optimised build/gitops-api (the binary `make run` starts). Expects `make build build-asan`
+# to have run (the Makefile does that). Ends with one "N passed, N failed" line for all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+log=$(mktemp /tmp/gitops-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
 
+passed=0
+failed=0
+count() {  # adds the counts of ctest's closing line in $log
+  local line total nfail
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -n 1 || true)
+  total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+  nfail=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/')
+  if [ -n "$line" ]; then passed=$((passed + total - nfail)); failed=$((failed + nfail)); fi
+}
+
+status=0
 echo "== all tests (ASan+UBSan build)"
-ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
-echo "== integration tests (optimised build)"
-ctest --test-dir build --output-on-failure -j"$(nproc)" -L integration
+ctest --test-dir build-asan --output-on-failure -j"$(nproc)" 2>&1 | tee "$log" || status=1
+count
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzz (short run)"
-  FUZZ_SECONDS=${FUZZ_SECONDS:-60} bash scripts/fuzz.sh
+  if FUZZ_SECONDS=${FUZZ_SECONDS:-60} bash scripts/fuzz.sh; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); status=1; fi
 fi
+echo "== integration tests (optimised build)"
+ctest --test-dir build --output-on-failure -j"$(nproc)" -L integration 2>&1 | tee "$log" || status=1
+count
+echo "all: $passed passed, $failed failed"
+exit $status
