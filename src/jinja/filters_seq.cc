@@ -214,6 +214,9 @@ Result<Value> Last(Runtime& rt, const Value& in, CallArgs& args) {
   return items.back();
 }
 
+// Jinja2's _GroupTuple(grouper, list): a named tuple.
+constexpr std::string_view kGroupFields[] = {"grouper", "list"};
+
 Result<Value> GroupBy(Runtime& rt, const Value& in, CallArgs& args) {
   GITOPS_RETURN_IF_ERROR(CheckArgs(args, "do_groupby", {"attribute", "default", "case_sensitive"}));
   auto attribute = args.Get(0, "attribute");
@@ -242,7 +245,7 @@ Result<Value> GroupBy(Runtime& rt, const Value& in, CallArgs& args) {
     if (!case_sensitive) {
       JINJA_ASSIGN_OR_RETURN(grouper, out_getter.Get(rt, group.front()));
     }
-    out.push_back(Value::Tuple({grouper, Value::List(std::move(group))}));
+    out.push_back(Value::NamedTuple({grouper, Value::List(std::move(group))}, kGroupFields));
     i = j;
   }
   return Value::List(std::move(out));

@@ -375,11 +375,154 @@ Result<Value> DictCopy(Runtime& rt, const Value& self, CallArgs& args) {
   return Value::Dict(std::move(d));
 }
 
+// The owned storage of a dict for mutation. Dicts that are views of the JSON context are
+// read in place and shared by every render, so they cannot change: Jinja2 would mutate the
+// caller's dict; here it is an error that names the way out (copy first: dict(x), x.copy()).
+Result<DictData*> MutableDictOf(const Value& self) {
+  Value copy = self;  // shares the owned storage
+  DictData* dict = copy.MutableDict();
+  if (!dict) {
+    return Unexpected(TypeError(
+        "cannot modify a dict that is part of the values (copy it first: dict(x) or x.copy())"));
+  }
+  return dict;
+}
+
+// Python's positional-only argument count check of dict methods ("pop expected at least 1
+// argument, got 0"; "dict.pop() takes no keyword arguments").
+Status PositionalOnly(const CallArgs& args, std::string_view method, size_t min, size_t max) {
+  if (!args.keyword.empty()) {
+    return Unexpected(TypeError("dict." + std::string(method) + "() takes no keyword arguments"));
+  }
+  size_t n = args.positional.size();
+  auto plural = [](size_t k) { return std::to_string(k) + (k == 1 ? " argument" : " arguments"); };
+  if (n < min) {
+    return Unexpected(TypeError(std::string(method) + " expected at least " + plural(min) +
+                                ", got " + std::to_string(n)));
+  }
+  if (n > max) {
+    return Unexpected(TypeError(std::string(method) + " expected at most " + plural(max) +
+                                ", got " + std::to_string(n)));
+  }
+  return OkStatus();
+}
+
+Status CheckHashable(const Value& key) {
+  if (key.IsDict() || (key.IsList() && !key.IsTuple())) {
+    return Unexpected(TypeError("unhashable type: '" + std::string(key.TypeName()) + "'"));
+  }
+  if (key.IsTuple()) {
+    for (size_t i = 0; i < key.Size(); ++i) GITOPS_RETURN_IF_ERROR(CheckHashable(key.At(i)));
+  }
+  return OkStatus();
+}
+
+// Python's repr of a missing key as KeyError prints it: KeyError('zz') -> 'zz'.
+Error KeyError(const Value& key) { return TypeError(ToRepr(key)); }
+
+// dict.update([other], **kwargs): a mapping's items, or an iterable of 2-item sequences, then
+// the keyword arguments.
+Result<Value> DictUpdate(Runtime& rt, const Value& self, CallArgs& args) {
+  if (args.positional.size() > 1) {
+    return Unexpected(TypeError("update expected at most 1 argument, got " +
+                                std::to_string(args.positional.size())));
+  }
+  JINJA_ASSIGN_OR_RETURN(DictData * dict, MutableDictOf(self));
+  DictData added;  // built first: a bad element leaves `self` as Python leaves it (partly updated)
+  Status status = OkStatus();
+  if (!args.positional.empty()) {
+    const Value& other = args.positional[0];
+    if (other.IsDict()) {
+      GITOPS_RETURN_IF_ERROR(rt.Tick(other.Size()));
+      for (size_t i = 0; i < other.Size(); ++i) added.items.emplace_back(other.KeyAt(i), other.ValueAt(i));
+    } else if (other.IsUndefined() || other.IsList() || other.IsString()) {
+      JINJA_ASSIGN_OR_RETURN(ValueList elements, builtins::Iterate(rt, other));
+      for (size_t i = 0; i < elements.size() && status.ok(); ++i) {
+        const Value& e = elements[i];
+        std::string where = "dictionary update sequence element #" + std::to_string(i);
+        ValueList pair;
+        if (e.IsList()) {
+          pair = e.ToList();
+        } else if (e.IsString()) {
+          JINJA_ASSIGN_OR_RETURN(pair, builtins::Iterate(rt, e));
+        } else if (e.IsDict()) {
+          for (size_t k = 0; k < e.Size(); ++k) pair.push_back(e.KeyAt(k));
+        } else {
+          status = Unexpected(TypeError("cannot convert " + where + " to a sequence"));
+          break;
+        }
+        if (pair.size() != 2) {
+          status = Unexpected(TypeError(where + " has length " + std::to_string(pair.size()) +
+                                        "; 2 is required"));
+          break;
+        }
+        status = CheckHashable(pair[0]);
+        if (status.ok()) added.items.emplace_back(std::move(pair[0]), std::move(pair[1]));
+      }
+    } else {
+      return Unexpected(TypeError("'" + std::string(other.TypeName()) + "' object is not iterable"));
+    }
+  }
+  for (auto& [k, v] : added.items) dict->Set(std::move(k), std::move(v));
+  GITOPS_RETURN_IF_ERROR(status);
+  for (const auto& [k, v] : args.keyword) dict->Set(Value::Str(std::string(k)), v);
+  return Value::None();
+}
+
+// dict.setdefault(key[, default]): the value under `key`, inserting `default` (None) first.
+Result<Value> DictSetDefault(Runtime&, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(PositionalOnly(args, "setdefault", 1, 2));
+  GITOPS_RETURN_IF_ERROR(CheckHashable(args.positional[0]));
+  JINJA_ASSIGN_OR_RETURN(DictData * dict, MutableDictOf(self));
+  if (const Value* v = dict->Find(args.positional[0])) return *v;
+  Value def = args.positional.size() > 1 ? args.positional[1] : Value::None();
+  dict->items.emplace_back(args.positional[0], def);
+  return def;
+}
+
+// dict.pop(key[, default]): removes and returns the value; KeyError without a default.
+Result<Value> DictPop(Runtime&, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(PositionalOnly(args, "pop", 1, 2));
+  GITOPS_RETURN_IF_ERROR(CheckHashable(args.positional[0]));
+  JINJA_ASSIGN_OR_RETURN(DictData * dict, MutableDictOf(self));
+  for (auto it = dict->items.begin(); it != dict->items.end(); ++it) {
+    if (Equals(it->first, args.positional[0])) {
+      Value v = std::move(it->second);
+      dict->items.erase(it);
+      return v;
+    }
+  }
+  if (args.positional.size() > 1) return args.positional[1];
+  return Unexpected(KeyError(args.positional[0]));
+}
+
+// dict.popitem(): removes and returns the last (key, value) pair.
+Result<Value> DictPopItem(Runtime&, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(RequireArgs(args, "dict.popitem", 0, 0));
+  JINJA_ASSIGN_OR_RETURN(DictData * dict, MutableDictOf(self));
+  if (dict->items.empty()) return Unexpected(TypeError("'popitem(): dictionary is empty'"));
+  auto [k, v] = std::move(dict->items.back());
+  dict->items.pop_back();
+  return Value::Tuple({std::move(k), std::move(v)});
+}
+
+Result<Value> DictClear(Runtime&, const Value& self, CallArgs& args) {
+  GITOPS_RETURN_IF_ERROR(RequireArgs(args, "dict.clear", 0, 0));
+  JINJA_ASSIGN_OR_RETURN(DictData * dict, MutableDictOf(self));
+  dict->items.clear();
+  return Value::None();
+}
+
 constexpr MethodRow kDictMethods[] = {
+    {"clear", DictClear},
     {"copy", DictCopy},
     {"get", DictGet},
     {"items", DictItems},
     {"keys", DictKeys},
+    {"pop", DictPop},
+    {"popitem", DictPopItem},
+    {"setdefault", DictSetDefault},
+    {"update", DictUpdate},
     {"values", DictValues},
 };
 
@@ -522,14 +665,6 @@ MethodFn FindMethod(const Value& self, std::string_view name) {
 }
 
 }  // namespace
-
-std::optional<Value> GetValueAttribute(const Value& self, std::string_view name) {
-  if (self.IsTuple() && self.Size() == 2 && self.At(1).IsList() && !self.At(1).IsTuple()) {
-    if (name == "grouper") return self.At(0);
-    if (name == "list") return self.At(1);
-  }
-  return std::nullopt;
-}
 
 bool HasMethod(const Value& self, std::string_view name) { return FindMethod(self, name) != nullptr; }
 

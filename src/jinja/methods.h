@@ -2,7 +2,6 @@
 // keys, values, get) and list (index, count, append, ...). Each type has a name table.
 #pragma once
 
-#include <optional>
 #include <string_view>
 
 #include "core/result.h"
@@ -17,14 +16,10 @@ bool HasMethod(const Value& self, std::string_view name);
 
 // Calls method `name` of `self`. kInvalidArgument for an unknown method, bad arguments
 // (Python's TypeError/ValueError wording, e.g. "substring not found") or mutating a list
-// that is a view of the JSON context. Mutating methods (list.append) change `self`'s owned
-// list in place and return None.
+// or dict that is a view of the JSON context. Mutating methods (list.append, dict.update,
+// dict.pop, ...) change `self`'s owned storage in place. Jinja2 would mutate the caller's
+// dict; the context is read in place and shared, so that is an error naming the fix (copy
+// first with dict(x) or x.copy()).
 Result<Value> CallMethod(Runtime& rt, const Value& self, std::string_view name, CallArgs& args);
-
-// Data attributes of builtin values, for the evaluator's getattr after HasMethod: the
-// `grouper` and `list` fields of groupby's results. A groupby result is a 2-tuple whose second
-// element is a list; other such tuples answer too (Jinja's would be Undefined), which no
-// template relies on. nullopt when `self` has no attribute `name`.
-std::optional<Value> GetValueAttribute(const Value& self, std::string_view name);
 
 }  // namespace gitops::jinja

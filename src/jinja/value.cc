@@ -339,6 +339,11 @@ ValueList* Value::MutableList() {
   return list_;
 }
 
+DictData* Value::MutableDict() {
+  if (kind_ != Kind::kDict || (flags_ & kJsonFlag)) return nullptr;
+  return dict_;
+}
+
 ValueList Value::ToList() const {
   ValueList out;
   size_t n = Size();

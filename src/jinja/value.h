@@ -146,6 +146,9 @@ class Value {
   // Owned list storage for in-place mutation (list.append); nullptr for JSON views, tuples
   // and ranges.
   ValueList* MutableList();
+  // Owned dict storage for in-place mutation (dict.update, pop, ...); nullptr for other kinds
+  // and for JSON views of the context, which are read in place and never written.
+  DictData* MutableDict();
   // Copies the elements of a list/tuple into a vector.
   ValueList ToList() const;
 

@@ -326,6 +326,21 @@ TEST(FiltersTest, FiltersCountIterationsAgainstTheLimit) {
   EXPECT_EQ(got.error().code, ErrorCode::kResourceExhausted);
 }
 
+TEST(FiltersTest, GroupbyResultsAreNamedTuples) {
+  FakeRuntime rt;
+  CallArgs args;
+  args.positional.push_back(Value::StrView("k"));
+  DictData a;
+  a.Set(Value::StrView("k"), Value::StrView("x"));
+  auto got = FindFilter("groupby")(rt, Value::List({Value::Dict(std::move(a))}), args);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->Size(), 1u);
+  Value group = got->At(0);
+  EXPECT_TRUE(group.IsNamedTuple());
+  EXPECT_EQ(group.Field("grouper")->AsString(), "x");
+  EXPECT_EQ(ToRepr(*group.Field("list")), "[{'k': 'x'}]");
+}
+
 TEST(FiltersTest, UnexpectedKeywordIsAnError) {
   FakeRuntime rt;
   CallArgs args;

@@ -231,16 +231,99 @@ TEST(MethodsTest, CopyReturnsAnIndependentContainer) {
   EXPECT_EQ(ToRepr(*copy), "[1, 2]");
 }
 
-TEST(MethodsTest, GroupbyResultsHaveGrouperAndList) {
-  Value group = Value::Tuple({Value::StrView("NY"), Value::List({Value::Int(1)})});
-  auto grouper = GetValueAttribute(group, "grouper");
-  ASSERT_TRUE(grouper.has_value());
-  EXPECT_EQ(grouper->AsString(), "NY");
-  auto list = GetValueAttribute(group, "list");
-  ASSERT_TRUE(list.has_value());
-  EXPECT_EQ(ToRepr(*list), "[1]");
-  EXPECT_FALSE(GetValueAttribute(group, "other").has_value());
-  EXPECT_FALSE(GetValueAttribute(Value::Tuple({Value::Int(1), Value::Int(2)}), "grouper").has_value());
+// Owned values from JSON (dicts and lists the template built, which methods may mutate).
+Value Owned(const Json& j) {
+  if (j.is_object()) {
+    DictData d;
+    for (const auto& [k, v] : j.items()) d.Set(Value::Str(k), Owned(v));
+    return Value::Dict(std::move(d));
+  }
+  if (j.is_array()) {
+    ValueList items;
+    for (const auto& x : j) items.push_back(Owned(x));
+    return Value::List(std::move(items));
+  }
+  if (j.is_string()) return Value::Str(j.get<std::string>());
+  return Value::FromJson(j);
+}
+
+struct MutationCase {
+  const char* self_json;
+  const char* method;
+  const char* args_json;
+  const char* kwargs_json;
+  // Python's repr() of the result or "!Error: message", then repr() of self afterwards.
+  const char* want;
+  const char* self_after;
+};
+
+// Produced by CPython 3.11 (/usr/bin/python3): d = dict(self); r = getattr(d, method)(*args,
+// **kwargs); repr(r), repr(d).
+const MutationCase kMutationCases[] = {
+    {R"({"a": 1})", "update", R"([{"b": 2, "a": 3}])", R"({})", R"(None)", R"({'a': 3, 'b': 2})"},
+    {R"({"a": 1})", "update", R"([[["x", 1], ["y", 2]]])", R"({"z": 3})", R"(None)", R"({'a': 1, 'x': 1, 'y': 2, 'z': 3})"},
+    {R"({"a": 1})", "update", R"([["ab"]])", R"({})", R"(None)", R"({'a': 'b'})"},
+    {R"({"a": 1})", "update", R"([[["x", 1], [1, 2, 3]]])", R"({})", R"(!ValueError: dictionary update sequence element #1 has length 3; 2 is required)", R"({'a': 1, 'x': 1})"},
+    {R"({"a": 1})", "update", R"([[1]])", R"({})", R"(!TypeError: cannot convert dictionary update sequence element #0 to a sequence)", R"({'a': 1})"},
+    {R"({"a": 1})", "update", R"([5])", R"({})", R"(!TypeError: 'int' object is not iterable)", R"({'a': 1})"},
+    {R"({"a": 1})", "update", R"([{"b": 2}, {"c": 3}])", R"({})", R"(!TypeError: update expected at most 1 argument, got 2)", R"({'a': 1})"},
+    {R"({"a": 1})", "update", R"([])", R"({"a": 5})", R"(None)", R"({'a': 5})"},
+    {R"({"a": 1})", "setdefault", R"(["a", 9])", R"({})", R"(1)", R"({'a': 1})"},
+    {R"({"a": 1})", "setdefault", R"(["b"])", R"({})", R"(None)", R"({'a': 1, 'b': None})"},
+    {R"({"a": 1})", "setdefault", R"(["b", [1]])", R"({})", R"([1])", R"({'a': 1, 'b': [1]})"},
+    {R"({"a": 1})", "setdefault", R"([])", R"({})", R"(!TypeError: setdefault expected at least 1 argument, got 0)", R"({'a': 1})"},
+    {R"({"a": 1})", "setdefault", R"([[1]])", R"({})", R"(!TypeError: unhashable type: 'list')", R"({'a': 1})"},
+    {R"({"a": 1})", "setdefault", R"([])", R"({"key": 1})", R"(!TypeError: dict.setdefault() takes no keyword arguments)", R"({'a': 1})"},
+    {R"({"a": 1, "b": 2})", "pop", R"(["a"])", R"({})", R"(1)", R"({'b': 2})"},
+    {R"({"a": 1})", "pop", R"(["z", 0])", R"({})", R"(0)", R"({'a': 1})"},
+    {R"({"a": 1})", "pop", R"(["z"])", R"({})", R"(!KeyError: 'z')", R"({'a': 1})"},
+    {R"({"a": 1})", "pop", R"([])", R"({})", R"(!TypeError: pop expected at least 1 argument, got 0)", R"({'a': 1})"},
+    {R"({"a": 1})", "pop", R"(["a", 1, 2])", R"({})", R"(!TypeError: pop expected at most 2 arguments, got 3)", R"({'a': 1})"},
+    {R"({"a": 1, "b": 2})", "popitem", R"([])", R"({})", R"(('b', 2))", R"({'a': 1})"},
+    {R"({})", "popitem", R"([])", R"({})", R"(!KeyError: 'popitem(): dictionary is empty')", R"({})"},
+    {R"({"a": 1})", "clear", R"([])", R"({})", R"(None)", R"({})"},
+    {R"({"a": 1})", "clear", R"([1])", R"({})", R"(!TypeError: dict.clear() takes no arguments (1 given))", R"({'a': 1})"},
+};
+
+TEST(MethodsTest, DictMutationsMatchCPython) {
+  for (const auto& c : kMutationCases) {
+    Value self = Owned(Json::parse(c.self_json));
+    CallArgs args;
+    for (const auto& a : Json::parse(c.args_json)) args.positional.push_back(Owned(a));
+    Json kwargs = Json::parse(c.kwargs_json);
+    std::vector<std::string> names;
+    names.reserve(kwargs.size());
+    for (const auto& [k, v] : kwargs.items()) {
+      names.push_back(k);
+      args.keyword.emplace_back(names.back(), Owned(v));
+    }
+    FakeRuntime rt;
+    ASSERT_TRUE(HasMethod(self, c.method)) << c.method;
+    auto got = CallMethod(rt, self, c.method, args);
+    std::string want = c.want;
+    std::string where = std::string(c.self_json) + "." + c.method + c.args_json + c.kwargs_json;
+    if (want[0] == '!') {
+      ASSERT_FALSE(got.ok()) << where << " -> " << ToRepr(*got);
+      std::string msg = want.substr(want.find(": ") + 2);
+      EXPECT_EQ(got.error().message, msg) << where;
+    } else {
+      ASSERT_TRUE(got.ok()) << where << ": " << got.error().message;
+      EXPECT_EQ(ToRepr(*got), want) << where;
+    }
+    EXPECT_EQ(ToRepr(self), c.self_after) << where;
+  }
+}
+
+TEST(MethodsTest, MutatingAContextDictIsAnError) {
+  FakeRuntime rt;
+  Json j = Json::parse(R"({"a": 1})");
+  Value view = Value::FromJson(j);
+  CallArgs args;
+  args.keyword.emplace_back("b", Value::Int(2));
+  auto got = CallMethod(rt, view, "update", args);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().message.find("copy it first"), std::string::npos) << got.error().message;
+  EXPECT_EQ(j.dump(), R"({"a":1})");
 }
 
 }  // namespace
