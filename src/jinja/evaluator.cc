@@ -399,6 +399,11 @@ class Renderer final : public Runtime {
     CallArgs args;
     std::vector<Value> keep;
     EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
+    // An unknown filter in an if branch or inline if compiles (as in Jinja2 3.x) and fails
+    // only when it runs.
+    if (!e.filter) [[unlikely]] {
+      return Unexpected(TypeErr("No filter named '" + e.name + "' found."));
+    }
     return e.filter(*this, input, args);
   }
   Result<Value> EvalGetattr(const Expr& e) {
@@ -1981,6 +1986,7 @@ Result<Value> Renderer::EvalOther(const Expr& e) {
       CallArgs args;
       std::vector<Value> keep;
       EV_RETURN_IF_ERROR(BuildArgs(e.args, args, keep));
+      if (!e.test) return Unexpected(TypeErr("No test named '" + e.name + "' found."));
       EV_ASSIGN(bool r, e.test(*this, input, args));
       return Value::Bool(r != e.negated);
     }

@@ -1104,8 +1104,7 @@ class Parser {
       if (Cur().IsOp("(")) {
         if (!ParseCallArgs(e->args)) return nullptr;
       }
-      e->filter = FindFilter(e->name);
-      if (!e->filter) return FailNull("No filter named '" + e->name + "'.", line);
+      e->filter = FindFilter(e->name);  // unknown names are checked after parsing (Analyzer)
       e->items.push_back(std::move(node));
       node = std::move(e);
     }
@@ -1137,8 +1136,7 @@ class Parser {
       if (!arg) return nullptr;
       e->args.positional.push_back(std::move(arg));
     }
-    e->test = FindTest(e->name);
-    if (!e->test) return FailNull("No test named '" + e->name + "'.", line);
+    e->test = FindTest(e->name);  // unknown names are checked after parsing (Analyzer)
     e->items.push_back(std::move(node));
     return e;
   }
@@ -1201,16 +1199,57 @@ void FoldConstant(Expr& e) {
   e.items.clear();
 }
 
+// It also rejects unknown filters and tests as Jinja2's compiler does: an error when the
+// template is compiled, except inside an if statement (test, branches) or an inline if, whose
+// "soft" frame defers the error until the filter or test actually runs. A frame of its own
+// (for body, else and filter clause, macro and call bodies and defaults, filter and set
+// blocks, with bodies, blocks) is never soft, even inside an if.
 class Analyzer {
  public:
-  void Walk(Body& body) {
-    for (auto& s : body) Statement(*s);
+  explicit Analyzer(std::string_view name) : name_(name) {}
+
+  // Analyzes `body`; the first unknown filter or test in a non-soft place is the error.
+  Status Run(Body& body) {
+    Walk(body);
+    if (error_) return Unexpected(std::move(*error_));
+    return OkStatus();
   }
 
  private:
+  void Walk(Body& body) {
+    for (auto& s : body) Statement(*s);
+  }
+  void WalkFrame(Body& body, bool soft) {
+    bool saved = soft_;
+    soft_ = soft;
+    Walk(body);
+    soft_ = saved;
+  }
+  void ExpressionIn(ExprPtr& p, bool soft) {
+    bool saved = soft_;
+    soft_ = soft;
+    Expression(p);
+    soft_ = saved;
+  }
+
+  void Fail(const std::string& msg, int line) {
+    if (error_) return;
+    error_ = MakeError(ErrorCode::kInvalidArgument,
+                       std::string(name_) + ":" + std::to_string(line) + ": " + msg,
+                       std::string(name_) + ":" + std::to_string(line));
+  }
+
   void Expression(ExprPtr& p) {
     if (!p) return;
     Expr& e = *p;
+    bool saved = soft_;
+    if (e.kind == ExprKind::kCond) soft_ = true;
+    if (!soft_ && e.kind == ExprKind::kFilter && !e.filter) {
+      Fail("No filter named '" + e.name + "'.", e.line);
+    }
+    if (!soft_ && e.kind == ExprKind::kTest && !e.test) {
+      Fail("No test named '" + e.name + "'.", e.line);
+    }
     for (auto& it : e.items) Expression(it);
     for (auto& a : e.args.positional) Expression(a);
     for (auto& [k, a] : e.args.keyword) Expression(a);
@@ -1219,6 +1258,7 @@ class Analyzer {
     if (e.kind == ExprKind::kName && e.name == "loop") MarkLoopUse();
     if (e.kind == ExprKind::kGetattr) e.method_kinds = MethodKinds(e.name);
     FoldConstant(e);
+    soft_ = saved;
   }
 
   void TargetNames(const Target& t) {
@@ -1238,10 +1278,10 @@ class Analyzer {
       s.uses_loop = false;
       Expression(s.expr);  // the iterable sees the enclosing loop, not this one
       for_stack_.push_back(&s);
-      for (auto& c : s.conds) Expression(c);
-      Walk(s.body);
+      for (auto& c : s.conds) ExpressionIn(c, false);
+      WalkFrame(s.body, false);
       for_stack_.pop_back();
-      Walk(s.else_body);
+      WalkFrame(s.else_body, false);
       TargetNames(s.target);
       return;
     }
@@ -1254,18 +1294,25 @@ class Analyzer {
         s.kind == StmtKind::kFromImport) {
       MarkLoopUse();
     }
+    bool saved = soft_;
+    if (s.kind == StmtKind::kIf) soft_ = true;
     Expression(s.expr);
     for (auto& c : s.conds) Expression(c);
     for (auto& b : s.bodies) Walk(b);
-    Walk(s.body);
     Walk(s.else_body);
-    Expression(s.filter);
-    for (auto& p : s.params) Expression(p.default_value);
+    soft_ = saved;
+    // Bodies, block filters and macro defaults run in a frame of their own: never soft.
+    WalkFrame(s.body, false);
+    ExpressionIn(s.filter, false);
+    for (auto& p : s.params) ExpressionIn(p.default_value, false);
     TargetNames(s.target);
     for (const auto& t : s.targets) TargetNames(t);
   }
 
+  std::string_view name_;
   std::vector<Stmt*> for_stack_;
+  bool soft_ = false;  // inside an if statement or inline if (see the class comment)
+  std::optional<Error> error_;
 };
 
 }  // namespace
@@ -1274,7 +1321,8 @@ Result<std::unique_ptr<TemplateAst>> Parse(std::vector<Token> tokens, std::strin
   Parser parser(std::move(tokens), name);
   auto ast = parser.Run();
   if (!ast.ok()) return ast;
-  Analyzer().Walk((*ast)->body);
+  Status analyzed = Analyzer(name).Run((*ast)->body);
+  if (!analyzed.ok()) return Unexpected(std::move(analyzed).error());
   return ast;
 }
 

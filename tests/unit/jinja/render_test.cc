@@ -188,6 +188,79 @@ TEST_P(ErrorTableTest, NamesTemplateAndLine) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, ErrorTableTest, ::testing::ValuesIn(kErrorCases));
 
+enum class Outcome { kRenders, kCompileError, kRuntimeError };
+using enum Outcome;
+
+struct UnknownNameCase {
+  const char* source;
+  Outcome outcome;
+  // The output, or Jinja2's error message (ours is prefixed with "t.j2:LINE: ").
+  const char* expected;
+};
+
+// Jinja2 3.1 (/usr/bin/python3): env.from_string(source) raising TemplateAssertionError is a
+// compile error; else render() gives the output or a TemplateRuntimeError.
+const UnknownNameCase kUnknownNameCases[] = {
+    {"{% if false %}{{ x | nosuch }}{% endif %}ok", kRenders, "ok"},
+    {"{% if false %}{% elif x is nosuch %}{% else %}{{ 1 | nosuch }}{% endif %}ok", kRuntimeError, "No test named 'nosuch' found."},
+    {"{% if x | nosuch %}{% endif %}ok", kRuntimeError, "No filter named 'nosuch' found."},
+    {"{{ (x | nosuch) if false else 1 }}", kRenders, "1"},
+    {"{{ 1 if false else (x is nosuch) }}", kRuntimeError, "No test named 'nosuch' found."},
+    {"{{ 1 if x is nosuch }}", kRuntimeError, "No test named 'nosuch' found."},
+    {"{{ x | nosuch }}", kCompileError, "No filter named 'nosuch'."},
+    {"{{ x is nosuch }}", kCompileError, "No test named 'nosuch'."},
+    {"{% if false %}{% for i in [] %}{{ i | nosuch }}{% endfor %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% for i in x | nosuch %}{% endfor %}{% endif %}ok", kRenders, "ok"},
+    {"{% if false %}{% for i in [] if i is nosuch %}{% endfor %}{% endif %}", kCompileError, "No test named 'nosuch'."},
+    {"{% if false %}{% for i in [] %}{% else %}{{ 1 | nosuch }}{% endfor %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% macro m() %}{{ 1 | nosuch }}{% endmacro %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% macro m(a=1|nosuch) %}{% endmacro %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% filter nosuch %}x{% endfilter %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% filter upper %}{{ 1 | nosuch }}{% endfilter %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% set y %}{{ 1 | nosuch }}{% endset %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% set y | nosuch %}x{% endset %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% set y = 1 | nosuch %}{% endif %}ok", kRenders, "ok"},
+    {"{% if false %}{% with a = 1 | nosuch %}{% endwith %}{% endif %}ok", kRenders, "ok"},
+    {"{% if false %}{% with a = 1 %}{{ a | nosuch }}{% endwith %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% if false %}{% block b %}{{ 1 | nosuch }}{% endblock %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% macro m() %}{{ caller() }}{% endmacro %}{% if false %}{% call m() %}{{ 1 | nosuch }}{% endcall %}{% endif %}", kCompileError, "No filter named 'nosuch'."},
+    {"{% macro m(a) %}{% endmacro %}{% if false %}{% call m(1 | nosuch) %}{% endcall %}{% endif %}ok", kRenders, "ok"},
+    {"{% if true %}\n{{ x | nosuch }}{% endif %}", kRuntimeError, "No filter named 'nosuch' found."},
+    {"{% if true %}{{ 1 if true else (2 is nosuch) }}{% endif %}", kRenders, "1"},
+    {"{{ 1 if true else 2 is nosuch }}", kRenders, "1"},
+    {"{% for i in [1] %}{% if false %}{{ i | nosuch }}{% endif %}{% endfor %}ok", kRenders, "ok"},
+    {"{% if true %}{{ 2 is nosuch }}{% endif %}", kRuntimeError, "No test named 'nosuch' found."},
+    {"{% if true %}{{ y | nosuch(z) }}{% endif %}", kRuntimeError, "No filter named 'nosuch' found."},
+};
+
+class UnknownNameTest : public ::testing::TestWithParam<UnknownNameCase> {};
+
+// An unknown filter or test fails at compile time, except inside an if statement or inline if
+// (not crossing a loop, macro, call, filter, set or with body or a block): there it fails when
+// it runs.
+TEST_P(UnknownNameTest, FailsWhereJinja2Fails) {
+  const UnknownNameCase& c = GetParam();
+  Environment env;
+  auto tmpl = env.FromString(c.source, "t.j2");
+  if (c.outcome == kCompileError) {
+    ASSERT_FALSE(tmpl.ok()) << c.source;
+    EXPECT_EQ(tmpl.error().message, "t.j2:1: " + std::string(c.expected));
+    return;
+  }
+  ASSERT_TRUE(tmpl.ok()) << c.source << ": " << tmpl.error().message;
+  auto out = (*tmpl)->Render(Json::object());
+  if (c.outcome == kRenders) {
+    ASSERT_TRUE(out.ok()) << c.source << ": " << out.error().message;
+    EXPECT_EQ(*out, c.expected);
+  } else {
+    ASSERT_FALSE(out.ok()) << c.source;
+    EXPECT_NE(out.error().message.find(c.expected), std::string::npos) << out.error().message;
+    EXPECT_EQ(out.error().message.rfind("t.j2:", 0), 0u) << out.error().message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, UnknownNameTest, ::testing::ValuesIn(kUnknownNameCases));
+
 TEST(RenderTest, ErrorInIncludedTemplateNamesThatTemplate) {
   auto out = RenderWith({{"main.j2", "x\n{% include 'i.j2' %}"}, {"i.j2", "\n\n{{ 1 / 0 }}"}},
                         "main.j2");
