@@ -6,10 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Throwaway PostgreSQL, Redis and Git HTTP remote, started once for the whole run (tests that
+# restart a server start private ones); their addresses are exported for the tests.
+eval "$(bash scripts/test-servers.sh start all)"
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 log=$(mktemp /tmp/gitops-test.XXXXXX)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; bash scripts/test-servers.sh stop "$TEST_SERVERS_DIR"' EXIT
 
 passed=0
 failed=0

@@ -210,8 +210,21 @@ size_t LeasedBatchHandler::Handle(const jobs::Batch& batch) {
     stop_cv_.wait_for(lock, options_.busy_pause, [this] { return stopping_; });
     return 0;
   }
-  size_t done = inner_.Handle(batch);
+  // A job listed twice (a sweeper's duplicate next to its original entry) is handled once:
+  // the pipeline would otherwise see its own earlier, not yet pushed write as someone else's.
+  jobs::Batch unique = batch;
+  unique.job_ids.clear();
+  std::map<std::string_view, size_t> first;  // job id -> index in unique.job_ids
+  std::vector<size_t> slot(batch.job_ids.size());
+  for (size_t i = 0; i < batch.job_ids.size(); ++i) {
+    auto [it, inserted] = first.emplace(batch.job_ids[i], unique.job_ids.size());
+    if (inserted) unique.job_ids.push_back(batch.job_ids[i]);
+    slot[i] = it->second;
+  }
+  size_t done_unique = inner_.Handle(unique);
   keeper_.Drop(batch.partition);
+  size_t done = 0;
+  while (done < slot.size() && slot[done] < done_unique) ++done;
   return done;
 }
 

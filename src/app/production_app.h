@@ -76,6 +76,9 @@ struct LeasedBatchHandlerOptions {
 
 // A BatchHandler that takes the partition's writer lease around the inner handler: a batch
 // whose lease cannot be taken is handed back undone (0), after a pause that Stop() cuts short.
+// A job id listed more than once in a batch (re-dispatched by the sweeper while its first
+// entry was still queued) is passed to the inner handler once; its copies count as done when
+// the first one is.
 class LeasedBatchHandler final : public jobs::BatchHandler {
  public:
   // `keeper` and `inner` outlive this handler.

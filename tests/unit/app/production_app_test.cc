@@ -118,6 +118,32 @@ TEST(LeasedBatchHandlerTest, HoldsTheLeaseWhileTheInnerHandlerRunsAndReleasesItA
   EXPECT_TRUE(leases.Acquire("namespace", "w2").ok());
 }
 
+class RecordingHandler final : public jobs::BatchHandler {
+ public:
+  size_t Handle(const jobs::Batch& batch) override {
+    seen = batch.job_ids;
+    return done;
+  }
+  std::vector<std::string> seen;
+  size_t done = 0;
+};
+
+TEST(LeasedBatchHandlerTest, PassesEachJobOnceAndCountsItsCopiesWithIt) {
+  FakeClock clock;
+  jobs::MemoryRepositoryLeases leases(clock, milliseconds(1000));
+  LeaseKeeper keeper(leases, "w1", milliseconds(0));
+  RecordingHandler inner;
+  LeasedBatchHandler handler(keeper, inner, {milliseconds(0)});
+  jobs::Batch batch{"namespace", {"a", "b", "a", "c", "b"}, 1};
+  inner.done = 2;  // a and b done, c not
+  EXPECT_EQ(handler.Handle(batch), 3u);  // a, b, a; then c stops the count
+  EXPECT_EQ(inner.seen, (std::vector<std::string>{"a", "b", "c"}));
+  inner.done = 3;
+  EXPECT_EQ(handler.Handle(batch), 5u);
+  inner.done = 0;
+  EXPECT_EQ(handler.Handle(batch), 0u);
+}
+
 // The pipeline's fencing hook (PipelineDeps::guard).
 class SwitchGuard final : public jobs::RepositoryGuard {
  public:
