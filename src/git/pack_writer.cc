@@ -27,7 +27,8 @@ constexpr size_t kPackHeaderSize = 12;
 constexpr size_t kHashSize = 20;
 constexpr int kOfsDelta = 6;
 constexpr int kRefDelta = 7;
-constexpr int kMaxDeltaDepth = 50;  // Git's default pack.depth
+constexpr int kMaxDeltaDepth = 50;            // Git's default pack.depth
+constexpr uint64_t kReleaseChunk = 8u << 20;  // see MappedFile::Release
 
 // The distance back to an offset delta's base, in Git's big-endian base-128 "offset" form
 // (each continuation adds one, so every value has a single encoding).
@@ -303,6 +304,17 @@ class MappedFile {
   const unsigned char* data() const { return static_cast<const unsigned char*>(data_); }
   size_t size() const { return size_; }
 
+  // Drops the pages wholly inside [from, to) from this process's memory (they are read again
+  // from the page cache if touched), so reading a large pack does not make it all resident.
+  void Release(size_t from, size_t to) const {
+    static const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    from = (from + kPage - 1) / kPage * kPage;
+    to = std::min(to, size_) / kPage * kPage;
+    if (data_ != nullptr && from < to) {
+      madvise(static_cast<char*>(data_) + from, to - from, MADV_DONTNEED);
+    }
+  }
+
  private:
   void* data_ = nullptr;
   size_t size_ = 0;
@@ -317,7 +329,7 @@ struct SourcePack {
     uint64_t length;
     uint32_t crc;
     bool keep;
-    uint64_t base_offset;  // offset deltas: where the base is in this pack; else 0
+    uint64_t base_offset;    // offset deltas: where the base is in this pack; else 0
     uint32_t header_length;  // type/size bytes (the base distance follows for offset deltas)
     uint32_t data_start;     // from `offset`: where the deflated data begins
   };
@@ -334,8 +346,7 @@ Status LoadSource(const std::string& pack_dir, const std::string& name, SourcePa
   };
   const unsigned char* p = idx.data();
   size_t size = idx.size();
-  if (size < 8 + 1024 + 2 * kHashSize || std::memcmp(p, "\377tOc", 4) != 0 ||
-      GetBe32(p + 4) != 2) {
+  if (size < 8 + 1024 + 2 * kHashSize || std::memcmp(p, "\377tOc", 4) != 0 || GetBe32(p + 4) != 2) {
     return bad("not an index v2");
   }
   uint32_t n = GetBe32(p + 8 + 255 * 4);
@@ -365,13 +376,17 @@ Status LoadSource(const std::string& pack_dir, const std::string& name, SourcePa
     }
     item.keep = true;
   }
-  std::sort(out->items.begin(), out->items.end(),
-            [](const SourcePack::Item& a, const SourcePack::Item& b) {
-              return a.offset < b.offset;
-            });
+  std::sort(
+      out->items.begin(), out->items.end(),
+      [](const SourcePack::Item& a, const SourcePack::Item& b) { return a.offset < b.offset; });
   uint64_t end = pack_size - kHashSize;
+  uint64_t released_from = pack_size;
   for (size_t i = out->items.size(); i-- > 0;) {
     SourcePack::Item& item = out->items[i];
+    if (released_from - item.offset > kReleaseChunk) {
+      out->pack.Release(item.offset + 4096, released_from);
+      released_from = item.offset + 4096;
+    }
     if (item.offset < kPackHeaderSize || item.offset >= end) return bad("offset out of range");
     item.length = end - item.offset;
     end = item.offset;
@@ -397,6 +412,7 @@ Status LoadSource(const std::string& pack_dir, const std::string& name, SourcePa
     if (at >= item.length) return bad("truncated entry");
     item.data_start = at;
   }
+  out->pack.Release(0, released_from);
   return OkStatus();
 }
 
@@ -560,7 +576,12 @@ Result<PackInfo> MergePacks(const std::string& pack_dir, const std::vector<std::
   for (const auto& source : sources) {
     const unsigned char* base = source->pack.data();
     const auto& items = source->items;
+    uint64_t released_to = 0;
     for (const SourcePack::Item& item : items) {
+      if (item.offset - released_to > kReleaseChunk) {
+        source->pack.Release(released_to, item.offset);
+        released_to = item.offset;
+      }
       if (!item.keep) continue;
       const char* raw = reinterpret_cast<const char*>(base + item.offset);
       uint32_t crc = item.crc;
@@ -568,10 +589,9 @@ Result<PackInfo> MergePacks(const std::string& pack_dir, const std::vector<std::
       if (item.base_offset != 0) {
         // Re-point the delta at its base's copy in the new pack (the first copy kept, which
         // always comes earlier), re-encoding the distance.
-        auto b = std::lower_bound(items.begin(), items.end(), item.base_offset,
-                                  [](const SourcePack::Item& i, uint64_t off) {
-                                    return i.offset < off;
-                                  });
+        auto b = std::lower_bound(
+            items.begin(), items.end(), item.base_offset,
+            [](const SourcePack::Item& i, uint64_t off) { return i.offset < off; });
         if (b == items.end() || b->offset != item.base_offset) {
           return Unexpected(ErrorCode::kFailedPrecondition,
                             "cannot merge packs: a delta's base is not an entry");
@@ -594,6 +614,7 @@ Result<PackInfo> MergePacks(const std::string& pack_dir, const std::vector<std::
       out_offset += length;
       if (out.size() >= (1u << 20)) GITOPS_RETURN_IF_ERROR(flush());
     }
+    source->pack.Release(released_to, source->pack.size());
   }
   GITOPS_RETURN_IF_ERROR(flush());
   ObjectId checksum = sha.Final();

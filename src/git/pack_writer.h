@@ -55,8 +55,8 @@ class PackWriter {
   PackWriter(const PackWriter&) = delete;
   PackWriter& operator=(const PackWriter&) = delete;
 
-  // Hashes, deflates (zlib level 1; trees and deltas are only framed, see .cc) and appends `data` unless an object with the same id was
-  // added since the last Clear(); returns the object's id.
+  // Hashes, deflates (zlib level 1; trees and deltas are only framed, see .cc) and appends `data`
+  // unless an object with the same id was added since the last Clear(); returns the object's id.
   ObjectId Add(ObjectType type, std::string_view data);
 
   // Like Add for a tree, stored as a delta against tree `base` when `base` was added (as a
@@ -80,13 +80,12 @@ class PackWriter {
     uint32_t crc;     // CRC-32 of the entry's bytes (header + deflated data), as .idx stores
   };
   struct Slot {
-    size_t entry;     // index in entries_
-    int depth;        // delta chain length (0: whole object)
-    int tree = -1;    // index in trees_ when the object is a tree kept for deltas
+    size_t entry;   // index in entries_
+    int depth;      // delta chain length (0: whole object)
+    int tree = -1;  // index in trees_ when the object is a tree kept for deltas
   };
   // Appends an entry: `pack_type` (1-4, or 6 for an offset delta against `base_offset`).
-  void AppendEntry(const ObjectId& id, int pack_type, std::string_view data,
-                   uint64_t base_offset);
+  void AppendEntry(const ObjectId& id, int pack_type, std::string_view data, uint64_t base_offset);
   std::string body_;
   std::vector<Entry> entries_;
   std::unordered_map<ObjectId, Slot, ObjectIdHash> ids_;

@@ -3,6 +3,7 @@
 // a hard link and its branch moves by compare-and-swap; other remotes get libgit2's push.
 #include "git/repository.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,8 +16,6 @@
 #include <future>
 #include <map>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "git/libgit2_handles.h"
 #include "git/pack_writer.h"
@@ -220,7 +219,7 @@ struct Repository::Impl {
   // The filesystem path of the remote when it is local (a path or file:// URL): pushed to by
   // linking packs and a compare-and-swap of the branch instead of libgit2's push.
   std::optional<std::string> local_remote_path;
-  RepoPtr remote_repo;  // opened on the first local push
+  RepoPtr remote_repo;     // opened on the first local push
   PackWriter pack_writer;  // objects of the batch being built
   TreeCache tree_cache{[this](const ObjectId& id) { return LoadTree(id); }};
   // tree_cache describes the tree of tree_cache_tip (a published commit) when valid.
@@ -366,7 +365,9 @@ struct Repository::Impl {
 
   // ---- Batch building: objects go straight into pack_writer, trees come from tree_cache. ----
 
-  std::string PackDir() const { return std::string(git_repository_path(repo.get())) + "objects/pack"; }
+  std::string PackDir() const {
+    return std::string(git_repository_path(repo.get())) + "objects/pack";
+  }
 
   // The root tree id of commit `commit`.
   Result<ObjectId> CommitTreeId(const git_oid& commit_id) const {
@@ -538,8 +539,8 @@ struct Repository::Impl {
   // later publish; publishing waits for it only when 2 * kMaxPacks packs have piled up.
   Status MaybeMergePacks() {
     if (pending_merge) {
-      bool ready = pending_merge->result.wait_for(std::chrono::seconds(0)) ==
-                   std::future_status::ready;
+      bool ready =
+          pending_merge->result.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
       if (!ready && packs.size() <= 2 * kMaxPacks) return OkStatus();
       GITOPS_RETURN_IF_ERROR(FinishMerge());
     }
@@ -633,8 +634,7 @@ struct Repository::Impl {
       std::string dst = to + "/" + name + ext;
       if (link(src.c_str(), dst.c_str()) == 0 || errno == EEXIST) continue;
       std::string tmp = to + "/tmp_pack_copy_" + name + ext;
-      std::filesystem::copy_file(src, tmp, std::filesystem::copy_options::overwrite_existing,
-                                 ec);
+      std::filesystem::copy_file(src, tmp, std::filesystem::copy_options::overwrite_existing, ec);
       if (ec || std::rename(tmp.c_str(), dst.c_str()) != 0) {
         std::filesystem::remove(tmp, ec);
         RemovePack(to, name);
@@ -662,8 +662,8 @@ struct Repository::Impl {
   // Publishes the cache's pack `pack` to the local remote and moves its branch from
   // `expected` (the tip the batch was built on; nullopt: no branch yet) to `tip`. Sets *race
   // when the branch moved meanwhile (the pack is then taken out of the remote again).
-  Status PushLocal(const PackInfo& pack, const std::optional<git_oid>& expected,
-                   const git_oid& tip, bool* race) {
+  Status PushLocal(const PackInfo& pack, const std::optional<git_oid>& expected, const git_oid& tip,
+                   bool* race) {
     *race = false;
     GITOPS_RETURN_IF_ERROR(OpenLocalRemote());
     std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
@@ -686,8 +686,8 @@ struct Repository::Impl {
       return Fail(ErrorCode::kAborted, "push to " + display_url + " rejected: the branch " +
                                            options.branch + " moved (" + why + ")");
     }
-    return Fail(ErrorCode::kFailedPrecondition, "push to " + display_url + " (branch " +
-                                                    options.branch + ") failed: " + why);
+    return Fail(ErrorCode::kFailedPrecondition,
+                "push to " + display_url + " (branch " + options.branch + ") failed: " + why);
   }
 
   // One publish attempt on the cached remote tip: build, write the pack, push. On a race the
@@ -703,8 +703,8 @@ struct Repository::Impl {
     auto pack = pack_writer.Write(dir);
     pack_writer.Clear();
     if (!pack.ok()) {
-      return Fail(ErrorCode::kInternal, "cannot write pack in cache " + options.cache_dir + ": " +
-                                            pack.error().message);
+      return Fail(ErrorCode::kInternal,
+                  "cannot write pack in cache " + options.cache_dir + ": " + pack.error().message);
     }
     if (publish.before_push) {
       Status allowed = publish.before_push();

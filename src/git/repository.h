@@ -107,6 +107,12 @@ class Repository {
   // Deleting a missing path is a no-op; a delete removes directories left empty. kInvalidArgument
   // for a bad path; kFailedPrecondition for a file/directory conflict; fetch/push errors as
   // Fetch(). Nothing is pushed unless the whole batch was built.
+  // The batch is written to the cache as one pack. A local remote (path or file://) receives
+  // that pack by a hard link (a copy across filesystems) and its branch moves by
+  // compare-and-swap from the tip the batch was built on (a lost swap is a rejected push: the
+  // pack is taken out again and the batch retried); other remotes get libgit2's push. Packs
+  // are merged now and then (see RepositoryOptions::background_pack_merges), in the remote too
+  // when it is local and still holds the packs we put there.
   Result<PublishResult> Publish(const std::vector<CommitSpec>& commits,
                                 const PublishOptions& options = {});
 

@@ -74,11 +74,11 @@ Status TreeCache::Upsert(std::string_view path, const ObjectId& blob) {
     along.push_back(node);
     key_.assign(parts[i]);
     if (node->entries.count(key_) != 0) {
-      return Unexpected(ErrorCode::kFailedPrecondition,
-                        "cannot write '" + std::string(path) + "': '" +
-                            std::string(path.substr(0, parts[i].data() + parts[i].size() -
-                                                           path.data())) +
-                            "' is a file");
+      return Unexpected(
+          ErrorCode::kFailedPrecondition,
+          "cannot write '" + std::string(path) + "': '" +
+              std::string(path.substr(0, parts[i].data() + parts[i].size() - path.data())) +
+              "' is a file");
     }
     key_ += '/';
     auto it = node->entries.find(key_);
