@@ -139,8 +139,10 @@ GitHttpServer::GitHttpServer(const std::string& root, const std::string& work_di
   std::ofstream(users) << user << ":" << password << "\n";
   std::string conf = work_dir + "/lighttpd.conf";
   std::ofstream(conf)
-      << "server.bind = \"127.0.0.1\"\n"
-      << "server.port = 1\n"  // unused: the listening socket is inherited (fd 3)
+      // The listening socket is inherited (fd 3). lighttpd still binds server.bind itself, so
+      // give it a unix socket of this test's own: a fixed TCP port would let only one of the
+      // tests running in parallel start.
+      << "server.bind = \"" << work_dir << "/unused.sock\"\n"
       << "server.systemd-socket-activation = \"enable\"\n"
       << "server.feature-flags = (\"auth.delay-invalid-creds\" => \"disable\")\n"
       << "server.document-root = \"" << work_dir << "\"\n"
