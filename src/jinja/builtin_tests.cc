@@ -33,6 +33,15 @@ Status StrictCheck(Runtime& rt, const Value& v) {
 Result<Value> PyMod(const Value& a, const Value& b) {
   if (a.IsUndefined()) return Unexpected(UndefinedError(a));
   if (b.IsUndefined()) return Unexpected(UndefinedError(b));
+  if (a.IsBigInt() || b.IsBigInt()) {
+    bool a_num = a.IsNumber() || a.IsBigInt(), b_num = b.IsNumber() || b.IsBigInt();
+    if (a_num && b_num && (a.IsFloat() || b.IsFloat())) {
+      JINJA_ASSIGN_OR_RETURN(double x, ToFloat(a));
+      JINJA_ASSIGN_OR_RETURN(double y, ToFloat(b));
+      return PyMod(Value::Float(x), Value::Float(y));
+    }
+    if (a_num && b_num) return IntArith(IntOp::kMod, a, b);
+  }
   if (!a.IsNumber()) {
     if (a.IsString()) return Unexpected(TypeError("not all arguments converted during string formatting"));
     return Unexpected(TypeError("unsupported operand type(s) for %: '" + std::string(a.TypeName()) +
@@ -129,7 +138,7 @@ JINJA_TEST(TrueTest) {
 JINJA_TEST(Integer) {
   (void)rt;
   (void)args;
-  return in.IsInt();
+  return in.IsInt() || in.IsBigInt();
 }
 
 JINJA_TEST(FloatTest) {
@@ -165,7 +174,7 @@ JINJA_TEST(Mapping) {
 JINJA_TEST(Number) {
   (void)rt;
   (void)args;
-  return in.IsNumber();
+  return in.IsNumber() || in.IsBigInt();
 }
 
 JINJA_TEST(Sequence) {

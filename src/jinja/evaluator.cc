@@ -713,6 +713,7 @@ Result<Value> GlobalRange(Renderer& r, CallArgs& args) {
   for (size_t i = 0; i < n; ++i) {
     const Value& a = args.positional[i];
     if (a.IsUndefined()) return Unexpected(UndefinedError(a));
+    if (a.IsBigInt()) return Unexpected(TypeErr("Python int too large to convert to C ssize_t"));
     if (!a.IsInt() && !a.IsBool()) {
       return Unexpected(TypeErr("'" + std::string(a.TypeName()) +
                                 "' object cannot be interpreted as an integer"));
@@ -814,9 +815,26 @@ double FloorModFloat(double a, double b) {
 }
 
 Error Overflow() {
-  // Python ints are unbounded; ours are 64-bit, so this is an error instead of wrapping.
+  // Slice steps and the like: Python would fail too ("cannot fit 'int' into an index-sized
+  // integer").
   return TypeErr("integer overflow");
 }
+
+// The IntOp of an arithmetic BinOp (not kConcat).
+IntOp ToIntOp(BinOp op) {
+  switch (op) {
+    case BinOp::kAdd: return IntOp::kAdd;
+    case BinOp::kSub: return IntOp::kSub;
+    case BinOp::kMul: return IntOp::kMul;
+    case BinOp::kDiv: return IntOp::kTrueDiv;
+    case BinOp::kFloorDiv: return IntOp::kFloorDiv;
+    case BinOp::kMod: return IntOp::kMod;
+    default: return IntOp::kPow;
+  }
+}
+
+// True when an int64 is exactly representable as a double (|i| <= 2**53).
+bool ExactDouble(int64_t i) { return i >= -(int64_t{1} << 53) && i <= (int64_t{1} << 53); }
 
 Error Unsupported(std::string_view op, const Value& a, const Value& b) {
   return TypeErr("unsupported operand type(s) for " + std::string(op) + ": '" +
@@ -1636,6 +1654,11 @@ Result<Value> Renderer::EvalSlice(const Expr& e) {
     if (!p) continue;
     EV_ASSIGN(Value v, Eval(*p));
     if (v.IsNone()) continue;
+    if (v.IsBigInt()) {
+      // Python clamps huge slice indices; +-2**62 is past any length and cannot overflow.
+      parts[i] = v.AsBigInt().IsNegative() ? -(int64_t{1} << 62) : (int64_t{1} << 62);
+      continue;
+    }
     if (!v.IsInt() && !v.IsBool()) {
       return Unexpected(TypeErr("slice indices must be integers or None or have an __index__ "
                                 "method"));
@@ -1756,11 +1779,15 @@ Result<bool> Renderer::Compare(CmpOp op, const Value& a, const Value& b) {
     case CmpOp::kGt: return less;
     case CmpOp::kLe: {
       // a <= b  ==  not (b < a), except for NaN.
-      if (a.IsFloat() || b.IsFloat()) return a.AsFloat() <= b.AsFloat();
+      if (a.IsFloat() || b.IsFloat()) {
+        if (std::isnan(a.AsFloat()) || std::isnan(b.AsFloat())) return false;
+      }
       return !less;
     }
     case CmpOp::kGe:
-      if (a.IsFloat() || b.IsFloat()) return a.AsFloat() >= b.AsFloat();
+      if (a.IsFloat() || b.IsFloat()) {
+        if (std::isnan(a.AsFloat()) || std::isnan(b.AsFloat())) return false;
+      }
       return !less;
     default: return false;
   }
@@ -1782,11 +1809,25 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
   if (b.IsUndefined()) return Unexpected(UndefinedError(b));
   bool ints = (a.IsInt() || a.IsBool()) && (b.IsInt() || b.IsBool());
   bool nums = a.IsNumber() && b.IsNumber();
+  if ((a.IsBigInt() || b.IsBigInt()) && !(op == BinOp::kMod && a.IsString())) [[unlikely]] {
+    bool a_num = a.IsNumber() || a.IsBigInt(), b_num = b.IsNumber() || b.IsBigInt();
+    if (a_num && b_num) {
+      bool negative_power = op == BinOp::kPow && (b.IsBigInt() ? b.AsBigInt().IsNegative()
+                                                               : b.AsFloat() < 0);
+      if (a.IsFloat() || b.IsFloat() || negative_power) {
+        // Python converts the int to a float (an error past the float range).
+        EV_ASSIGN(double x, ToFloat(a));
+        EV_ASSIGN(double y, ToFloat(b));
+        return Binary(op, Value::Float(x), Value::Float(y));
+      }
+      return IntArith(ToIntOp(op), a, b);
+    }
+  }
   switch (op) {
     case BinOp::kAdd:
       if (ints) {
         int64_t r;
-        if (__builtin_add_overflow(a.AsInt(), b.AsInt(), &r)) return Unexpected(Overflow());
+        if (__builtin_add_overflow(a.AsInt(), b.AsInt(), &r)) return IntArith(IntOp::kAdd, a, b);
         return Value::Int(r);
       }
       if (nums) return Value::Float(a.AsFloat() + b.AsFloat());
@@ -1819,7 +1860,7 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
     case BinOp::kSub:
       if (ints) {
         int64_t r;
-        if (__builtin_sub_overflow(a.AsInt(), b.AsInt(), &r)) return Unexpected(Overflow());
+        if (__builtin_sub_overflow(a.AsInt(), b.AsInt(), &r)) return IntArith(IntOp::kSub, a, b);
         return Value::Int(r);
       }
       if (nums) return Value::Float(a.AsFloat() - b.AsFloat());
@@ -1827,13 +1868,16 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
     case BinOp::kMul: {
       if (ints) {
         int64_t r;
-        if (__builtin_mul_overflow(a.AsInt(), b.AsInt(), &r)) return Unexpected(Overflow());
+        if (__builtin_mul_overflow(a.AsInt(), b.AsInt(), &r)) return IntArith(IntOp::kMul, a, b);
         return Value::Int(r);
       }
       if (nums) return Value::Float(a.AsFloat() * b.AsFloat());
       const Value* seq = IsSeq(a) ? &a : IsSeq(b) ? &b : nullptr;
       const Value* count = seq == &a ? &b : &a;
       if (seq && !IsSeq(*count)) {
+        if (count->IsBigInt()) {
+          return Unexpected(TypeErr("cannot fit 'int' into an index-sized integer"));
+        }
         if (!count->IsInt() && !count->IsBool()) {
           return Unexpected(TypeErr("can't multiply sequence by non-int of type '" +
                                     std::string(count->TypeName()) + "'"));
@@ -1858,6 +1902,9 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
       return Unexpected(Unsupported("*", a, b));
     }
     case BinOp::kDiv:
+      if (ints && (!ExactDouble(a.AsInt()) || !ExactDouble(b.AsInt()))) {
+        return IntArith(IntOp::kTrueDiv, a, b);  // correctly rounded, as Python's int / int
+      }
       if (nums) {
         if (b.AsFloat() == 0.0) return Unexpected(TypeErr("division by zero"));
         return Value::Float(a.AsFloat() / b.AsFloat());
@@ -1866,7 +1913,7 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
     case BinOp::kFloorDiv:
       if (ints) {
         if (b.AsInt() == 0) return Unexpected(TypeErr("integer division or modulo by zero"));
-        if (a.AsInt() == INT64_MIN && b.AsInt() == -1) return Unexpected(Overflow());
+        if (a.AsInt() == INT64_MIN && b.AsInt() == -1) return IntArith(IntOp::kFloorDiv, a, b);
         return Value::Int(FloorDivInt(a.AsInt(), b.AsInt()));
       }
       if (nums) {
@@ -1905,10 +1952,12 @@ Result<Value> Renderer::Binary(BinOp op, const Value& a, const Value& b) {
         int64_t base = a.AsInt(), exp = b.AsInt(), r = 1;
         while (exp > 0) {
           if (exp & 1) {
-            if (__builtin_mul_overflow(r, base, &r)) return Unexpected(Overflow());
+            if (__builtin_mul_overflow(r, base, &r)) return IntArith(IntOp::kPow, a, b);
           }
           exp >>= 1;
-          if (exp > 0 && __builtin_mul_overflow(base, base, &base)) return Unexpected(Overflow());
+          if (exp > 0 && __builtin_mul_overflow(base, base, &base)) {
+            return IntArith(IntOp::kPow, a, b);
+          }
         }
         return Value::Int(r);
       }
@@ -1997,9 +2046,10 @@ Result<Value> Renderer::EvalOther(const Expr& e) {
       bool neg = e.kind == ExprKind::kNeg;
       if (v.IsInt() || v.IsBool()) {
         if (!neg) return Value::Int(v.AsInt());
-        if (v.AsInt() == INT64_MIN) return Unexpected(Overflow());
+        if (v.AsInt() == INT64_MIN) return Value::Integer(BigInt(INT64_MIN).Negated());
         return Value::Int(-v.AsInt());
       }
+      if (v.IsBigInt()) return neg ? Value::Integer(v.AsBigInt().Negated()) : v;
       if (v.IsFloat()) return Value::Float(neg ? -v.AsFloat() : v.AsFloat());
       return Unexpected(TypeErr(std::string("bad operand type for unary ") + (neg ? "-" : "+") +
                                 ": '" + std::string(v.TypeName()) + "'"));

@@ -24,11 +24,15 @@ Status CheckHashable(const Value& v) {
 
 // Python a + b for sum(): numbers, str (rejected by sum), lists/tuples concatenation.
 Result<Value> Add(const Value& a, const Value& b) {
-  if (a.IsNumber() && b.IsNumber()) {
-    if (a.IsFloat() || b.IsFloat()) return Value::Float(a.AsFloat() + b.AsFloat());
+  if ((a.IsNumber() || a.IsBigInt()) && (b.IsNumber() || b.IsBigInt())) {
+    if (a.IsFloat() || b.IsFloat()) {
+      JINJA_ASSIGN_OR_RETURN(double x, ToFloat(a));
+      JINJA_ASSIGN_OR_RETURN(double y, ToFloat(b));
+      return Value::Float(x + y);
+    }
     int64_t r;
-    if (__builtin_add_overflow(a.AsInt(), b.AsInt(), &r)) {
-      return Unexpected(TypeError("integer out of the supported 64-bit range"));
+    if (a.IsBigInt() || b.IsBigInt() || __builtin_add_overflow(a.AsInt(), b.AsInt(), &r)) {
+      return IntArith(IntOp::kAdd, a, b);
     }
     return Value::Int(r);
   }

@@ -60,8 +60,9 @@ std::optional<double> ParsePyFloat(std::string_view s) {
 }
 
 // Python's int(str, base): whitespace, sign, underscores, base prefixes (base 0 infers).
-// nullopt when invalid; kInvalidArgument for a base outside 0, 2..36 or an overflow.
-Result<std::optional<int64_t>> ParsePyInt(std::string_view s, int64_t base) {
+// nullopt when invalid; kInvalidArgument for a base outside 0, 2..36; a big int past int64
+// (kResourceExhausted past BigInt::kMaxBits).
+Result<std::optional<Value>> ParsePyInt(std::string_view s, int64_t base) {
   if (base != 0 && (base < 2 || base > 36)) {
     return Unexpected(TypeError("int() base must be >= 2 and <= 36, or 0"));
   }
@@ -86,7 +87,7 @@ Result<std::optional<int64_t>> ParsePyInt(std::string_view s, int64_t base) {
       base = 10;
       // "010" is invalid with base 0 (only zeros may lead).
       if (s.size() > 1 && s[0] == '0' && s.find_first_not_of("0_") != std::string_view::npos) {
-        return std::optional<int64_t>();
+        return std::optional<Value>();
       }
     }
   } else if (pb && pb == base) {
@@ -96,28 +97,40 @@ Result<std::optional<int64_t>> ParsePyInt(std::string_view s, int64_t base) {
     s.remove_prefix(2);
     if (!s.empty() && s[0] == '_') s.remove_prefix(1);
   }
-  if (s.empty()) return std::optional<int64_t>();
+  if (s.empty()) return std::optional<Value>();
   unsigned __int128 acc = 0;
+  bool big = false;
+  std::string digits = negative ? "-" : "";
   for (size_t k = 0; k < s.size(); ++k) {
     char c = s[k];
     if (c == '_') {
-      if (k == 0 || k + 1 >= s.size() || s[k + 1] == '_') return std::optional<int64_t>();
+      if (k == 0 || k + 1 >= s.size() || s[k + 1] == '_') return std::optional<Value>();
       continue;
     }
+    digits.push_back(c);
     int d = (c >= '0' && c <= '9') ? c - '0'
             : (c >= 'a' && c <= 'z') ? c - 'a' + 10
             : (c >= 'A' && c <= 'Z') ? c - 'A' + 10 : 99;
-    if (d >= base) return std::optional<int64_t>();
-    acc = acc * static_cast<unsigned>(base) + static_cast<unsigned>(d);
-    if (acc > static_cast<unsigned __int128>(INT64_MAX) + 1) {
-      return Unexpected(TypeError("integer out of the supported 64-bit range"));
+    if (d >= base) return std::optional<Value>();
+    if (!big) {
+      acc = acc * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+      big = acc > static_cast<unsigned __int128>(INT64_MAX) + 1;
     }
   }
-  if (!negative && acc > static_cast<unsigned __int128>(INT64_MAX)) {
-    return Unexpected(TypeError("integer out of the supported 64-bit range"));
+  if (big || (!negative && acc > static_cast<unsigned __int128>(INT64_MAX))) {
+    auto value = BigInt::FromDigits(digits, static_cast<int>(base));
+    if (!value.ok()) return Unexpected(std::move(value).error());
+    return std::optional<Value>(Value::Integer(std::move(value).value()));
   }
   int64_t v = negative ? static_cast<int64_t>(0 - static_cast<uint64_t>(acc)) : static_cast<int64_t>(acc);
-  return std::optional<int64_t>(v);
+  return std::optional<Value>(Value::Int(v));
+}
+
+// Python's int(float): the exact integer part, a big int past int64.
+Result<Value> FloatToInteger(double f) {
+  if (std::isnan(f)) return Unexpected(TypeError("cannot convert float NaN to integer"));
+  if (std::isinf(f)) return Unexpected(TypeError("cannot convert float infinity to integer"));
+  return Value::Integer(BigInt::FromIntegralDouble(std::trunc(f)));
 }
 
 Result<int64_t> FloatToInt(double f) {
@@ -598,8 +611,8 @@ Result<Value> FileSizeFormat(Runtime& rt, const Value& in, CallArgs& args) {
   GITOPS_RETURN_IF_ERROR(CheckArgs(args, "do_filesizeformat", {"binary"}));
   bool binary = ArgOr(args, 0, "binary", Value::Bool(false)).Truthy();
   double bytes;
-  if (in.IsNumber()) {
-    bytes = in.AsFloat();
+  if (in.IsNumber() || in.IsBigInt()) {
+    JINJA_ASSIGN_OR_RETURN(bytes, ToFloat(in));
   } else if (in.IsString()) {
     auto f = ParsePyFloat(in.AsString());
     if (!f) return Unexpected(TypeError("could not convert string to float: " + ToRepr(in)));
@@ -634,9 +647,10 @@ Result<Value> Abs(Runtime&, const Value& in, CallArgs& args) {
   if (in.IsFloat()) return Value::Float(std::fabs(in.AsFloat()));
   if (in.IsInt() || in.IsBool()) {
     int64_t i = in.AsInt();
-    if (i == INT64_MIN) return Unexpected(TypeError("integer out of the supported 64-bit range"));
+    if (i == INT64_MIN) return Value::Integer(BigInt(i).Negated());
     return Value::Int(i < 0 ? -i : i);
   }
+  if (in.IsBigInt()) return in.AsBigInt().IsNegative() ? Value::Integer(in.AsBigInt().Negated()) : in;
   return Unexpected(TypeError("bad operand type for abs(): '" + std::string(in.TypeName()) + "'"));
 }
 
@@ -645,21 +659,22 @@ Result<Value> Int(Runtime&, const Value& in, CallArgs& args) {
   Value def = ArgOr(args, 0, "default", Value::Int(0));
   Value base_v = ArgOr(args, 1, "base", Value::Int(10));
   if (in.IsUndefined()) return Unexpected(UndefinedError(in));
-  if (in.IsInt()) return in;
+  if (in.IsInt() || in.IsBigInt()) return in;
   if (in.IsBool()) return Value::Int(in.AsInt());
   if (in.IsFloat()) {
     if (std::isnan(in.AsFloat())) return def;
-    JINJA_ASSIGN_OR_RETURN(int64_t n, FloatToInt(in.AsFloat()));
-    return Value::Int(n);
+    return FloatToInteger(in.AsFloat());
   }
   if (in.IsString()) {
     JINJA_ASSIGN_OR_RETURN(int64_t base, AsIntArg(base_v, ""));
     auto parsed = ParsePyInt(in.AsString(), base);
-    if (parsed.ok() && parsed->has_value()) return Value::Int(**parsed);
+    if (parsed.ok() && parsed->has_value()) return **parsed;
+    if (!parsed.ok() && parsed.error().code == ErrorCode::kResourceExhausted) {
+      return Unexpected(std::move(parsed).error());
+    }
     auto f = ParsePyFloat(in.AsString());
     if (!f || std::isnan(*f)) return def;
-    JINJA_ASSIGN_OR_RETURN(int64_t n, FloatToInt(*f));
-    return Value::Int(n);
+    return FloatToInteger(*f);
   }
   return def;
 }
@@ -669,11 +684,31 @@ Result<Value> Float(Runtime&, const Value& in, CallArgs& args) {
   Value def = ArgOr(args, 0, "default", Value::Float(0.0));
   if (in.IsUndefined()) return Unexpected(UndefinedError(in));
   if (in.IsNumber()) return Value::Float(in.AsFloat());
+  if (in.IsBigInt()) {
+    JINJA_ASSIGN_OR_RETURN(double f, ToFloat(in));  // OverflowError in Python too
+    return Value::Float(f);
+  }
   if (in.IsString()) {
     auto f = ParsePyFloat(in.AsString());
     if (f) return Value::Float(*f);
   }
   return def;
+}
+
+// Python's round(int, -digits): half-even to a multiple of 10**digits, exactly.
+Result<Value> RoundInteger(const BigInt& x, int64_t digits) {
+  // |x| < 2**kMaxBits < 10**4300 / 2: rounding to 10**4301 or coarser gives 0.
+  if (digits > 4300) return Value::Int(0);
+  auto scale = BigInt::Pow(BigInt(10), static_cast<uint64_t>(digits));
+  if (!scale.ok()) return Unexpected(std::move(scale).error());
+  auto [q, r] = BigInt::DivMod(x, *scale);  // x = q * scale + r, 0 <= r < scale
+  auto twice = BigInt::Add(r, r);
+  if (!twice.ok()) return Unexpected(std::move(twice).error());
+  int c = twice->Compare(*scale);
+  if (c > 0 || (c == 0 && q.IsOdd())) q = *BigInt::Add(q, BigInt(1));
+  auto rounded = BigInt::Mul(q, *scale);
+  if (!rounded.ok()) return Unexpected(std::move(rounded).error());
+  return Value::Integer(std::move(rounded).value());
 }
 
 Result<Value> Round(Runtime&, const Value& in, CallArgs& args) {
@@ -684,7 +719,7 @@ Result<Value> Round(Runtime&, const Value& in, CallArgs& args) {
   if (method != "common" && method != "ceil" && method != "floor") {
     return Unexpected(TypeError("method must be common, ceil or floor"));
   }
-  if (!in.IsNumber()) {
+  if (!in.IsNumber() && !in.IsBigInt()) {
     if (method == "common") {
       return Unexpected(TypeError("type " + std::string(in.TypeName()) +
                                   " doesn't define __round__ method"));
@@ -693,11 +728,8 @@ Result<Value> Round(Runtime&, const Value& in, CallArgs& args) {
   }
   if (method == "common") {
     if (!in.IsFloat()) {
-      if (precision >= 0) return Value::Int(in.AsInt());
-      // round(int, -n): half-even to a multiple of 10^n.
-      double scale = std::pow(10.0, static_cast<double>(-precision));
-      double q = static_cast<double>(in.AsInt()) / scale;
-      return Value::Int(static_cast<int64_t>(std::nearbyint(q) * scale));
+      if (precision >= 0) return in.IsBool() ? Value::Int(in.AsInt()) : in;
+      return RoundInteger(in.ToBigInt(), -precision);
     }
     double f = in.AsFloat();
     if (std::isnan(f) || std::isinf(f)) return in;
@@ -710,7 +742,8 @@ Result<Value> Round(Runtime&, const Value& in, CallArgs& args) {
     return Value::Float(std::nearbyint(f / scale) * scale);
   }
   double scale = std::pow(10.0, static_cast<double>(precision));
-  double x = in.AsFloat() * scale;
+  JINJA_ASSIGN_OR_RETURN(double value, ToFloat(in));
+  double x = value * scale;
   double r = method == "ceil" ? std::ceil(x) : std::floor(x);
   return Value::Float(r / scale);
 }

@@ -270,6 +270,7 @@ Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int dept
     case Value::Kind::kNone: out += "null"; return OkStatus();
     case Value::Kind::kBool: out += v.AsBool() ? "true" : "false"; return OkStatus();
     case Value::Kind::kInt: out += std::to_string(v.AsInt()); return OkStatus();
+    case Value::Kind::kBigInt: v.AsBigInt().AppendTo(out); return OkStatus();  // exact digits
     case Value::Kind::kFloat: out += FloatJson(v.AsFloat()); return OkStatus();
     case Value::Kind::kString: AppendJsonString(out, v.AsString(), o); return OkStatus();
     case Value::Kind::kList: {
@@ -322,8 +323,8 @@ Status Dump(std::string& out, const Value& v, const JsonDumpOptions& o, int dept
           key = k.AsBool() ? "true" : "false";
         } else if (k.IsNone()) {
           key = "null";
-        } else if (k.IsInt()) {
-          key = std::to_string(k.AsInt());
+        } else if (k.IsInt() || k.IsBigInt()) {
+          key = ToStr(k);
         } else if (k.IsFloat()) {
           key = FloatJson(k.AsFloat());
         } else {

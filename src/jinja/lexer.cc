@@ -412,10 +412,10 @@ class Lexer {
       errno = 0;
       unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
       if (errno == ERANGE || v > static_cast<unsigned long long>(INT64_MAX)) {
-        // Python has bigints; we don't.
-        return Fail("integer literal too large: " + text, line_);
+        t.big_int = true;  // the parser reads `text` as a BigInt
+      } else {
+        t.int_value = static_cast<int64_t>(v);
       }
-      t.int_value = static_cast<int64_t>(v);
     }
     t.text = std::move(text);
     return OkStatus();

@@ -64,6 +64,18 @@ class Parser {
     return nullptr;
   }
 
+  // The value of an integer literal (a big int past int64); Undefined after Fail() when it is
+  // too large.
+  Value IntLiteral(const Token& t) {
+    if (!t.big_int) return Value::Int(t.int_value);
+    auto big = BigInt::FromDigits(t.text);
+    if (!big.ok()) {
+      Fail(big.error().message, t.line);
+      return Value();
+    }
+    return Value::Integer(std::move(big).value());
+  }
+
   static std::string Quote(const std::string& s) {
     // Python's repr of a str without quotes inside.
     if (s.find('\'') != std::string::npos && s.find('"') == std::string::npos) {
@@ -863,7 +875,8 @@ class Parser {
       }
       case TokenKind::kInt: {
         auto e = NewExpr(ExprKind::kLiteral, line);
-        e->value = Value::Int(Next().int_value);
+        e->value = IntLiteral(Next());
+        if (e->value.IsUndefined()) return nullptr;
         return e;
       }
       case TokenKind::kFloat: {
@@ -962,7 +975,8 @@ class Parser {
       if (attr.kind == TokenKind::kInt) {
         auto e = NewExpr(ExprKind::kGetitem, line);
         auto key = NewExpr(ExprKind::kLiteral, line);
-        key->value = Value::Int(Next().int_value);
+        key->value = IntLiteral(Next());
+        if (key->value.IsUndefined()) return nullptr;
         e->items.push_back(std::move(node));
         e->items.push_back(std::move(key));
         return e;

@@ -779,31 +779,39 @@ Result<std::string> FormatSpec(const Value& v, std::string_view spec) {
     if (p.precision >= 0) s = s.substr(0, ByteOffset(s, static_cast<size_t>(p.precision)));
     return Align(p, "", s, '<');
   }
-  if (v.IsInt() || v.IsBool()) {
-    int64_t i = v.AsInt();
+  if (v.IsInt() || v.IsBool() || v.IsBigInt()) {
+    int64_t i = v.IsBigInt() ? 0 : v.AsInt();
     switch (p.type) {
-      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%':
-        return FormatFloatSpec(static_cast<double>(i), p);
+      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%': {
+        auto f = ToFloat(v);
+        if (!f.ok()) return Unexpected(std::move(f).error());
+        return FormatFloatSpec(*f, p);
+      }
       default:
         break;
     }
+    bool negative = v.IsBigInt() ? v.AsBigInt().IsNegative() : i < 0;
+    auto int_digits = [&](int base, bool upper) {
+      return v.IsBigInt() ? v.AsBigInt().MagnitudeDigits(base, upper) : IntDigits(i, base, upper);
+    };
     if (p.precision >= 0) {
       return Unexpected(ErrorCode::kInvalidArgument, "Precision not allowed in integer format specifier");
     }
     std::string prefix, digits;
     switch (p.type) {
       case 0: case 'd': case 'n':
-        digits = IntDigits(i, 10, false);
+        digits = int_digits(10, false);
         if (p.grouping) Group(digits, p.grouping, 3);
         break;
       case 'b': case 'o': case 'x': case 'X': {
         int base = p.type == 'b' ? 2 : p.type == 'o' ? 8 : 16;
-        digits = IntDigits(i, base, p.type == 'X');
+        digits = int_digits(base, p.type == 'X');
         if (p.grouping) Group(digits, p.grouping, 4);
         if (p.alt) prefix = std::string("0") + p.type;
         break;
       }
       case 'c': {
+        if (v.IsBigInt()) return Unexpected(ErrorCode::kInvalidArgument, "%c arg not in range(0x110000)");
         std::string out;
         AppendUtf8(out, static_cast<char32_t>(i));
         return Align(p, "", out, '<');
@@ -813,7 +821,7 @@ Result<std::string> FormatSpec(const Value& v, std::string_view spec) {
                           std::string("Unknown format code '") + p.type + "' for object of type '" +
                               std::string(v.TypeName()) + "'");
     }
-    return Align(p, SignFor(i < 0, p.sign) + prefix, digits, '>');
+    return Align(p, SignFor(negative, p.sign) + prefix, digits, '>');
   }
   if (v.IsFloat()) return FormatFloatSpec(v.AsFloat(), p);
   return Unexpected(ErrorCode::kInvalidArgument,
@@ -1047,15 +1055,22 @@ Result<std::string> PercentFormat(std::string_view fmt, const ValueList& args,
         if (precision >= 0) body = body.substr(0, ByteOffset(body, static_cast<size_t>(precision)));
         break;
       case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
-        int64_t n;
+        int64_t n = 0;
+        std::optional<BigInt> big;  // past int64: a big int, or a float's exact integer part
         if (arg.IsInt() || arg.IsBool()) {
           n = arg.AsInt();
+        } else if (arg.IsBigInt()) {
+          big = arg.AsBigInt();
         } else if (arg.IsFloat() && (type == 'd' || type == 'i' || type == 'u')) {
           double f = arg.AsFloat();
           if (std::isnan(f) || std::isinf(f)) {
             return Unexpected(ErrorCode::kInvalidArgument, "cannot convert float to integer");
           }
-          n = static_cast<int64_t>(std::trunc(f));
+          if (std::fabs(f) < 9.2e18) {
+            n = static_cast<int64_t>(std::trunc(f));
+          } else {
+            big = BigInt::FromIntegralDouble(std::trunc(f));
+          }
         } else {
           return Unexpected(ErrorCode::kInvalidArgument,
                             std::string("%") + type + " format: " +
@@ -1064,21 +1079,23 @@ Result<std::string> PercentFormat(std::string_view fmt, const ValueList& args,
                                 " is required, not " + std::string(arg.TypeName()));
         }
         int base = (type == 'x' || type == 'X') ? 16 : type == 'o' ? 8 : 10;
-        body = IntDigits(n, base, type == 'X');
+        body = big ? big->MagnitudeDigits(base, type == 'X') : IntDigits(n, base, type == 'X');
         if (precision >= 0 && static_cast<int64_t>(body.size()) < precision) {
           body.insert(0, static_cast<size_t>(precision - static_cast<int64_t>(body.size())), '0');
         }
         if (alt && base != 10) body.insert(0, type == 'o' ? "0o" : type == 'x' ? "0x" : "0X");
-        sign = n < 0 ? "-" : plus ? "+" : space ? " " : "";
+        sign = (big ? big->IsNegative() : n < 0) ? "-" : plus ? "+" : space ? " " : "";
         numeric = true;
         break;
       }
       case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {
-        if (!arg.IsNumber()) {
+        if (!arg.IsNumber() && !arg.IsBigInt()) {
           return Unexpected(ErrorCode::kInvalidArgument,
                             "must be real number, not " + std::string(arg.TypeName()));
         }
-        double f = arg.AsFloat();
+        auto as_float = ToFloat(arg);
+        if (!as_float.ok()) return Unexpected(std::move(as_float).error());
+        double f = *as_float;
         body = CFloat(f, type, static_cast<int>(precision < 0 ? 6 : precision), alt);
         bool negative = std::signbit(f) && !std::isnan(f);
         sign = negative ? "-" : plus ? "+" : space ? " " : "";

@@ -27,6 +27,7 @@ struct Token {
   // kData: the text; kName/kOperator: the spelling; kString: the decoded value.
   std::string text;
   int64_t int_value = 0;
+  bool big_int = false;  // kInt past int64: `text` holds the digits
   double float_value = 0;
 
   bool Is(TokenKind k, std::string_view t) const { return kind == k && text == t; }

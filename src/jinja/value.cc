@@ -104,6 +104,16 @@ Value Value::Int(int64_t i) {
   return v;
 }
 
+Value Value::Integer(BigInt i) {
+  if (auto small = i.ToInt64()) return Int(*small);
+  auto owned = std::make_shared<BigInt>(std::move(i));
+  Value v;
+  v.kind_ = Kind::kBigInt;
+  v.big_ = owned.get();
+  v.owner_ = std::move(owned);
+  return v;
+}
+
 Value Value::Float(double f) {
   Value v;
   v.kind_ = Kind::kFloat;
@@ -218,7 +228,11 @@ Value Value::FromJson(const Json& j) {
       return Int(j.get<int64_t>());
     case Json::value_t::number_unsigned: {
       uint64_t u = j.get<uint64_t>();
-      if (u > static_cast<uint64_t>(INT64_MAX)) return Float(static_cast<double>(u));
+      if (u > static_cast<uint64_t>(INT64_MAX)) {
+        // Python's json reads it as an int. (Past uint64 the JSON parser already made it a
+        // float: the digits are lost before they reach us.)
+        return Integer(*BigInt::FromDigits(std::to_string(u)));
+      }
       return Int(static_cast<int64_t>(u));
     }
     case Json::value_t::number_float:
@@ -250,8 +264,27 @@ double Value::AsFloat() const {
     case Kind::kFloat: return f_;
     case Kind::kInt: return static_cast<double>(i_);
     case Kind::kBool: return b_ ? 1.0 : 0.0;
+    case Kind::kBigInt: {
+      auto d = big_->ToDouble();
+      if (d) return *d;
+      return big_->IsNegative() ? -HUGE_VAL : HUGE_VAL;
+    }
     default: return 0.0;
   }
+}
+
+BigInt Value::ToBigInt() const {
+  if (kind_ == Kind::kBigInt) return *big_;
+  return BigInt(AsInt());
+}
+
+Result<double> ToFloat(const Value& v) {
+  if (v.IsBigInt()) {
+    auto d = v.AsBigInt().ToDouble();
+    if (!d) return Unexpected(ErrorCode::kInvalidArgument, "int too large to convert to float");
+    return *d;
+  }
+  return v.AsFloat();
 }
 
 std::shared_ptr<Object> Value::ObjectPtr() const {
@@ -363,6 +396,7 @@ bool Value::Truthy() const {
     case Kind::kList:
     case Kind::kDict: return Size() != 0;
     case Kind::kObject: return obj_->Truthy();
+    case Kind::kBigInt: return true;  // never zero (zero is a kInt)
   }
   return false;
 }
@@ -378,6 +412,7 @@ std::string_view Value::TypeName() const {
     case Kind::kList: return IsTuple() ? "tuple" : IsRange() ? "range" : "list";
     case Kind::kDict: return "dict";
     case Kind::kObject: return obj_->TypeName();
+    case Kind::kBigInt: return "int";
   }
   return "object";
 }
@@ -578,6 +613,7 @@ void AppendStr(std::string& out, const Value& v) {
     case Value::Kind::kList:
     case Value::Kind::kDict: AppendRepr(out, v); return;
     case Value::Kind::kObject: out += v.AsObject()->Str(); return;
+    case Value::Kind::kBigInt: v.AsBigInt().AppendTo(out); return;
   }
 }
 
@@ -595,8 +631,84 @@ std::string ToRepr(const Value& v) {
 
 // ---- comparison -------------------------------------------------------------------------
 
+Result<Value> IntArith(IntOp op, const Value& a, const Value& b) {
+  BigInt x = a.ToBigInt(), y = b.ToBigInt();
+  auto integer = [](Result<BigInt> r) -> Result<Value> {
+    if (!r.ok()) return Unexpected(std::move(r).error());
+    return Value::Integer(std::move(r).value());
+  };
+  switch (op) {
+    case IntOp::kAdd: return integer(BigInt::Add(x, y));
+    case IntOp::kSub: return integer(BigInt::Sub(x, y));
+    case IntOp::kMul: return integer(BigInt::Mul(x, y));
+    case IntOp::kFloorDiv:
+    case IntOp::kMod: {
+      if (y.IsZero()) {
+        return Unexpected(ErrorCode::kInvalidArgument, op == IntOp::kMod
+                                                           ? "integer modulo by zero"
+                                                           : "integer division or modulo by zero");
+      }
+      auto [q, r] = BigInt::DivMod(x, y);
+      return Value::Integer(op == IntOp::kMod ? std::move(r) : std::move(q));
+    }
+    case IntOp::kTrueDiv: {
+      if (y.IsZero()) return Unexpected(ErrorCode::kInvalidArgument, "division by zero");
+      auto d = BigInt::TrueDiv(x, y);
+      if (!d) {
+        return Unexpected(ErrorCode::kInvalidArgument,
+                          "integer division result too large for a float");
+      }
+      return Value::Float(*d);
+    }
+    case IntOp::kPow: {
+      auto e = y.ToInt64();
+      if (!e) {  // a huge exponent: only 0, 1 and -1 stay small
+        if (x.BitLength() <= 1) return integer(BigInt::Pow(x, y.IsOdd() ? 1 : 2));
+        return integer(BigInt::Pow(BigInt(2), BigInt::kMaxBits + 1));
+      }
+      return integer(BigInt::Pow(x, static_cast<uint64_t>(*e)));
+    }
+  }
+  return Unexpected(ErrorCode::kInternal, "bad integer operation");
+}
+
+namespace {
+
+// Exact three-way comparison of two numbers (int, bool, float, big int) as Python compares
+// them; nullopt when either is not a number or is a NaN.
+std::optional<int> CompareNumbers(const Value& a, const Value& b) {
+  bool a_num = a.IsNumber() || a.IsBigInt(), b_num = b.IsNumber() || b.IsBigInt();
+  if (!a_num || !b_num) return std::nullopt;
+  if (a.IsFloat() || b.IsFloat()) {
+    if (a.IsFloat() && b.IsFloat()) {
+      double x = a.AsFloat(), y = b.AsFloat();
+      if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    double f = a.IsFloat() ? a.AsFloat() : b.AsFloat();
+    if (std::isnan(f)) return std::nullopt;
+    const Value& i = a.IsFloat() ? b : a;
+    int c;
+    if (!i.IsBigInt() && i.AsInt() >= -(int64_t{1} << 53) && i.AsInt() <= (int64_t{1} << 53)) {
+      double x = static_cast<double>(i.AsInt());  // exact
+      c = x < f ? -1 : x > f ? 1 : 0;
+    } else {
+      c = i.ToBigInt().CompareDouble(f);
+    }
+    return a.IsFloat() ? -c : c;
+  }
+  if (!a.IsBigInt() && !b.IsBigInt()) return a.AsInt() < b.AsInt() ? -1 : a.AsInt() > b.AsInt();
+  return a.ToBigInt().Compare(b.ToBigInt());
+}
+
+}  // namespace
+
 bool Equals(const Value& a, const Value& b) {
   using K = Value::Kind;
+  if (a.IsBigInt() || b.IsBigInt()) [[unlikely]] {
+    auto c = CompareNumbers(a, b);
+    return c && *c == 0;
+  }
   if (a.IsNumber() && b.IsNumber()) {
     if (a.IsFloat() && b.IsFloat()) return a.AsFloat() == b.AsFloat();
     if (a.IsFloat() || b.IsFloat()) {
@@ -639,9 +751,10 @@ bool Equals(const Value& a, const Value& b) {
 }
 
 Result<bool> Less(const Value& a, const Value& b) {
-  if (a.IsNumber() && b.IsNumber()) {
-    if (a.IsFloat() || b.IsFloat()) return a.AsFloat() < b.AsFloat();
-    return a.AsInt() < b.AsInt();
+  if ((a.IsNumber() || a.IsBigInt()) && (b.IsNumber() || b.IsBigInt())) {
+    if (!a.IsFloat() && !b.IsFloat() && !a.IsBigInt() && !b.IsBigInt()) return a.AsInt() < b.AsInt();
+    auto c = CompareNumbers(a, b);  // exact, as Python compares int and float
+    return c && *c < 0;
   }
   if (a.IsString() && b.IsString()) {
     // UTF-8 byte order equals code point order.
@@ -689,7 +802,7 @@ Result<Json> ToJson(const Value& v) {
         std::string key;
         if (k.IsString()) {
           key = std::string(k.AsString());
-        } else if (k.IsNumber() || k.IsNone()) {
+        } else if (k.IsNumber() || k.IsBigInt() || k.IsNone()) {
           // json.dumps turns int/float/bool/None keys into their JSON spelling.
           key = k.IsBool() ? (k.AsBool() ? "true" : "false") : k.IsNone() ? "null" : ToStr(k);
         } else {
@@ -706,6 +819,15 @@ Result<Json> ToJson(const Value& v) {
     case Value::Kind::kObject:
       return Unexpected(ErrorCode::kInvalidArgument,
                         "Object of type " + std::string(v.TypeName()) + " is not JSON serializable");
+    case Value::Kind::kBigInt: {
+      // A JSON document holds int64 and uint64 integers exactly; beyond that, no value would.
+      const BigInt& b = v.AsBigInt();
+      if (!b.IsNegative() && b.BitLength() <= 64) {
+        return Json(std::stoull(b.ToString()));
+      }
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "integer " + b.ToString() + " does not fit a JSON value");
+    }
   }
   return Json(nullptr);
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.h"
+#include "jinja/bigint.h"
 
 namespace gitops::jinja {
 
@@ -55,6 +56,7 @@ class Value {
     kList,    // list or tuple (IsTuple()); owned or a view of a JSON array
     kDict,    // owned or a view of a JSON object
     kObject,  // runtime objects: macros, loop, namespace, cycler, joiner, functions
+    kBigInt,  // an int outside the int64 range (Python ints are unbounded); TypeName "int"
   };
 
   // An undefined value. `name` is the undefined variable's name; `owner_type` (may be empty)
@@ -71,6 +73,9 @@ class Value {
   static Value None();
   static Value Bool(bool b);
   static Value Int(int64_t i);
+  // A Python int of any size: kInt when it fits int64, else kBigInt (never a kBigInt that
+  // fits, so kInt and kBigInt values are never equal).
+  static Value Integer(BigInt i);
   static Value Float(double f);
   // A string view; `s` must outlive the Value (template literals, the JSON context).
   static Value StrView(std::string_view s);
@@ -101,7 +106,12 @@ class Value {
   bool IsBool() const { return kind_ == Kind::kBool; }
   bool IsInt() const { return kind_ == Kind::kInt; }
   bool IsFloat() const { return kind_ == Kind::kFloat; }
+  // int, float or bool of int64 range; big ints answer IsBigInt() (and IsIntegral()) instead,
+  // so code reading AsInt() never sees them.
   bool IsNumber() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat || kind_ == Kind::kBool; }
+  bool IsBigInt() const { return kind_ == Kind::kBigInt; }
+  // Python's isinstance(v, int): bool, int or big int.
+  bool IsIntegral() const { return kind_ == Kind::kInt || kind_ == Kind::kBool || kind_ == Kind::kBigInt; }
   bool IsString() const { return kind_ == Kind::kString; }
   bool IsList() const { return kind_ == Kind::kList; }
   bool IsTuple() const { return kind_ == Kind::kList && (flags_ & kTupleFlag); }
@@ -114,10 +124,14 @@ class Value {
   bool IsRange() const { return kind_ == Kind::kList && (flags_ & kRangeFlag); }
   bool IsNamedTuple() const { return kind_ == Kind::kList && (flags_ & kNamedFlag); }
 
-  // Scalar accessors; call only on the matching kind (AsInt accepts bool, AsFloat int/bool).
+  // Scalar accessors; call only on the matching kind (AsInt accepts bool, AsFloat int/bool/big
+  // int: a big int too large for a float gives +-inf, see ToFloat for the checked form).
   bool AsBool() const { return b_; }
   int64_t AsInt() const { return kind_ == Kind::kBool ? (b_ ? 1 : 0) : i_; }
   double AsFloat() const;
+  const BigInt& AsBigInt() const { return *big_; }  // kBigInt
+  // Any integral value (IsIntegral()) as a BigInt.
+  BigInt ToBigInt() const;
   std::string_view AsString() const { return str_; }  // kString
   Object* AsObject() const { return obj_; }           // kObject
   std::shared_ptr<Object> ObjectPtr() const;           // kObject
@@ -180,6 +194,7 @@ class Value {
     DictData* dict_;    // owned kDict (kept alive by owner_)
     Object* obj_;       // kObject (kept alive by owner_)
     const struct RangeData* range_;  // kList with kRangeFlag (kept alive by owner_)
+    const BigInt* big_;  // kBigInt (kept alive by owner_)
   };
   std::string_view str_;  // kString contents; kUndefined name
   std::string_view aux_;  // kUndefined owner type
@@ -225,7 +240,20 @@ std::string ToStr(const Value& v);
 void AppendRepr(std::string& out, const Value& v);
 std::string ToRepr(const Value& v);
 
-// Python ==. Int/float/bool compare numerically; list == tuple is false; dicts compare as
+// Python float(v) of a number (int, bool, float, big int); kInvalidArgument "int too large to
+// convert to float" for a big int beyond the float range.
+Result<double> ToFloat(const Value& v);
+
+// Python's integer arithmetic for any sizes, the slow path of int64 arithmetic: used when an
+// operand is a big int or an int64 result would overflow. `a` and `b` are integral
+// (IsIntegral()); kPow needs b >= 0 (a negative exponent gives a float: use float pow).
+// Errors as Python's: kInvalidArgument for division by zero ("integer division or modulo by
+// zero", "integer modulo by zero", "division by zero") and a quotient too large for a float,
+// kResourceExhausted for a result beyond BigInt::kMaxBits.
+enum class IntOp : uint8_t { kAdd, kSub, kMul, kFloorDiv, kMod, kPow, kTrueDiv };
+Result<Value> IntArith(IntOp op, const Value& a, const Value& b);
+
+// Python ==. Int/float/bool/big int compare numerically (exactly); list == tuple is false; dicts compare as
 // mappings (order-insensitive).
 bool Equals(const Value& a, const Value& b);
 // Python ordering (<): numbers with numbers, str with str (by code point), lists/tuples

@@ -206,6 +206,7 @@ class Emitter {
       case Value::Kind::kNone: return Scalar{"null", true, 6};
       case Value::Kind::kBool: return Scalar{v.AsBool() ? "true" : "false", true, 6};
       case Value::Kind::kInt: return Scalar{std::to_string(v.AsInt()), true, 5};
+      case Value::Kind::kBigInt: return Scalar{v.AsBigInt().ToString(), true, 5};
       case Value::Kind::kFloat: return Scalar{FloatText(v.AsFloat()), true, 7};
       case Value::Kind::kString:
         if (!v.IsMarkup()) {

@@ -49,6 +49,25 @@ TEST(EqualsTest, NumbersCompareAcrossKinds) {
   EXPECT_FALSE(Equals(Value::List({}), Value::Tuple({})));
 }
 
+TEST(FromJsonTest, UnsignedPastInt64IsABigInt) {
+  // Python: json.loads('[18446744073709551615]')[0] is an int.
+  Json j = Json::parse("[18446744073709551615, 9223372036854775807]");
+  Value v = Value::FromJson(j);
+  EXPECT_TRUE(v.At(0).IsBigInt());
+  EXPECT_EQ(ToStr(v), "[18446744073709551615, 9223372036854775807]");
+  EXPECT_TRUE(v.At(1).IsInt());
+}
+
+TEST(EqualsTest, BigIntsCompareWithIntsAndFloats) {
+  Value big = Value::Integer(*BigInt::FromDigits("18446744073709551616"));  // 2**64
+  EXPECT_TRUE(Equals(big, Value::Float(18446744073709551616.0)));
+  EXPECT_FALSE(Equals(big, Value::Int(INT64_MAX)));
+  EXPECT_TRUE(*Less(Value::Int(INT64_MAX), big));
+  EXPECT_FALSE(*Less(big, Value::Float(18446744073709551616.0)));
+  EXPECT_EQ(big.TypeName(), "int");
+  EXPECT_TRUE(big.Truthy());
+}
+
 TEST(EqualsTest, DictsIgnoreOrder) {
   Json a = Json::parse(R"({"x": 1, "y": 2})");
   DictData d;
