@@ -216,8 +216,9 @@ struct Repository::Impl {
   std::string tracking_ref;  // refs/remotes/origin/<branch>: the remote tip as last seen
   std::string local_ref;     // refs/heads/<branch>: what we push
   RepoPtr repo;
-  // The filesystem path of the remote when it is local (a path or file:// URL): pushed to by
-  // linking packs and a compare-and-swap of the branch instead of libgit2's push.
+  // The filesystem path of the remote when it is local (a path or file:// URL). When it is a
+  // bare repository, it is pushed to by linking packs and a compare-and-swap of the branch
+  // instead of libgit2's push.
   std::optional<std::string> local_remote_path;
   RepoPtr remote_repo;     // opened on the first local push
   PackWriter pack_writer;  // objects of the batch being built
@@ -645,18 +646,22 @@ struct Repository::Impl {
     return OkStatus();
   }
 
-  // Opens the local remote (once). kNotFound naming the URL when it is not a bare repository.
-  Status OpenLocalRemote() {
-    if (remote_repo != nullptr) return OkStatus();
+  // Opens the local remote (once) when it is a bare repository. False otherwise (missing, not
+  // a repository, a working tree): such a remote gets libgit2's push and its errors.
+  bool OpenLocalRemote() {
+    if (remote_repo != nullptr) return true;
+    if (!local_remote_path) return false;
     git_repository* r = nullptr;
     if (git_repository_open_ext(&r, local_remote_path->c_str(),
                                 GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
                                 nullptr) < 0) {
-      return Fail(ErrorCode::kNotFound, "push to " + display_url + " (branch " + options.branch +
-                                            ") failed: no repository there (path missing)");
+      git_error_clear();
+      return false;
     }
-    remote_repo.reset(r);
-    return OkStatus();
+    RepoPtr owned(r);
+    if (!git_repository_is_bare(r)) return false;
+    remote_repo = std::move(owned);
+    return true;
   }
 
   // Publishes the cache's pack `pack` to the local remote and moves its branch from
@@ -665,7 +670,6 @@ struct Repository::Impl {
   Status PushLocal(const PackInfo& pack, const std::optional<git_oid>& expected, const git_oid& tip,
                    bool* race) {
     *race = false;
-    GITOPS_RETURN_IF_ERROR(OpenLocalRemote());
     std::string remote_dir = std::string(git_repository_path(remote_repo.get())) + "objects/pack";
     std::error_code ec;
     std::filesystem::create_directories(remote_dir, ec);
@@ -714,7 +718,8 @@ struct Repository::Impl {
       }
     }
     Status pushed;
-    if (local_remote_path) {
+    bool local = OpenLocalRemote();
+    if (local) {
       pushed = PushLocal(*pack, *tip, ids->back(), race);
       if (!pushed.ok()) RemovePack(dir, pack->name);
     } else {
@@ -724,7 +729,7 @@ struct Repository::Impl {
     }
     if (!pushed.ok()) return std::move(pushed).error();
     GITOPS_RETURN_IF_ERROR(SetRef(tracking_ref, ids->back()));
-    if (local_remote_path) GITOPS_RETURN_IF_ERROR(SetRef(local_ref, ids->back()));
+    if (local) GITOPS_RETURN_IF_ERROR(SetRef(local_ref, ids->back()));
     BatchLanded(ids->back());
     packs.push_back(*pack);
     // The batch is on the remote: failing to tidy packs up must not fail it.

@@ -242,8 +242,8 @@ void PublishBatches(Repository& repo, int batches) {
     std::vector<CommitSpec> batch;
     for (int i = 0; i < 3; ++i) {
       std::string n = std::to_string(b * 3 + i);
-      batch.push_back(Commit("c" + n, {Write("tenants/t" + std::to_string(i) + "/" + n + ".yaml",
-                                             "n: " + n + "\n")}));
+      batch.push_back(Commit(
+          "c" + n, {Write("tenants/t" + std::to_string(i) + "/" + n + ".yaml", "n: " + n + "\n")}));
     }
     PublishOptions options;
     options.cache_is_current = b > 0;
@@ -509,6 +509,35 @@ TEST_F(RepositoryTest, MissingRemoteRepositoryIsNotFoundNamingThePath) {
   EXPECT_EQ(result.error().code, ErrorCode::kNotFound) << result.error().message;
   EXPECT_NE(result.error().message.find(options.remote_url), std::string::npos)
       << result.error().message;
+}
+
+TEST_F(RepositoryTest, LocalRemoteRemovedAfterAPushIsNotFoundOnTheNextPush) {
+  auto repo = OpenCache();
+  MustPublish(*repo, {Commit("first", {Write("a.txt", "a")})});
+  std::filesystem::remove_all(remote_);
+  PublishOptions options;
+  options.cache_is_current = true;  // no fetch: the push itself must report it
+  auto result = repo->Publish({Commit("second", {Write("b.txt", "b")})}, options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kNotFound) << result.error().message;
+  EXPECT_NE(result.error().message.find(remote_), std::string::npos) << result.error().message;
+}
+
+TEST_F(RepositoryTest, LocalRemoteWithAWorkingTreeIsRefusedAsLibgit2Does) {
+  std::string work = dir_.Sub("work");
+  testing::Run({"git", "init", "-q", "-b", "main", work});
+  RepositoryOptions options;
+  options.cache_dir = dir_.Sub("cache");
+  options.remote_url = work;
+  options.branch = "deploy";
+  auto repo = Repository::Open(options);
+  ASSERT_TRUE(repo.ok()) << repo.error().message;
+  // Not a bare repository: no pack linking; libgit2's push refuses a non-bare local remote.
+  auto result = (*repo)->Publish({Commit("into a work tree", {Write("a.txt", "a")})});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kFailedPrecondition) << result.error().message;
+  auto r = testing::Run({"git", "-C", work, "rev-parse", "--verify", "-q", "refs/heads/deploy"});
+  EXPECT_NE(r.exit_code, 0);
 }
 
 TEST_F(RepositoryTest, RemoteDownIsUnavailable) {
