@@ -79,7 +79,7 @@ Result<Value> AttrGetter::Get(Runtime& rt, const Value& item) const {
 }
 
 MultiAttrGetter::MultiAttrGetter(const Value& attribute, bool ignore_case)
-    : multi_(attribute.IsString()), ignore_case_(ignore_case) {
+    : multi_(attribute.IsString()) {
   if (attribute.IsString()) {
     auto parts = pystr::Split(attribute.AsString(), std::string_view(","));
     for (auto part : *parts) {

@@ -110,7 +110,6 @@ class MultiAttrGetter {
  private:
   std::vector<AttrGetter> getters_;
   bool multi_;
-  bool ignore_case_;
 };
 
 // Python's a < b where an undefined operand raises its UndefinedError.

@@ -544,6 +544,22 @@ std::string Repeat(std::string_view fill, int64_t n) {
 
 }  // namespace
 
+namespace {
+
+// Widths and precisions in format strings past this are errors (Python's would overflow or
+// build strings far beyond any render's output limit): no int64 overflow, no giant padding.
+constexpr int64_t kMaxFormatWidth = 100'000'000;
+
+Error TooBig(std::string_view what) {
+  return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " too big");
+}
+
+Error TooManyDigits() {
+  return MakeError(ErrorCode::kInvalidArgument, "Too many decimal digits in format string");
+}
+
+}  // namespace
+
 std::string Center(std::string_view s, int64_t width, std::string_view fill) {
   int64_t len = static_cast<int64_t>(Length(s));
   if (width <= len) return std::string(s);
@@ -669,7 +685,10 @@ Result<Spec> ParseSpec(std::string_view spec) {
   }
   if (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') {
     p.width = 0;
-    while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') p.width = p.width * 10 + (spec[i++] - '0');
+    while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') {
+      p.width = p.width * 10 + (spec[i++] - '0');
+      if (p.width > kMaxFormatWidth) return Unexpected(TooManyDigits());
+    }
   }
   if (i < spec.size() && (spec[i] == ',' || spec[i] == '_')) p.grouping = spec[i++];
   if (i < spec.size() && spec[i] == '.') {
@@ -678,7 +697,10 @@ Result<Spec> ParseSpec(std::string_view spec) {
       return Unexpected(ErrorCode::kInvalidArgument, "Format specifier missing precision");
     }
     p.precision = 0;
-    while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') p.precision = p.precision * 10 + (spec[i++] - '0');
+    while (i < spec.size() && spec[i] >= '0' && spec[i] <= '9') {
+      p.precision = p.precision * 10 + (spec[i++] - '0');
+      if (p.precision > kMaxFormatWidth) return Unexpected(TooManyDigits());
+    }
   }
   if (i < spec.size()) p.type = spec[i++];
   if (i < spec.size()) return Unexpected(ErrorCode::kInvalidArgument, "Invalid format specifier");
@@ -1016,7 +1038,10 @@ Result<std::string> PercentFormat(std::string_view fmt, const ValueList& args,
       }
       ++i;
     } else {
-      while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') width = std::max<int64_t>(width, 0) * 10 + (fmt[i++] - '0');
+      while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') {
+        width = std::max<int64_t>(width, 0) * 10 + (fmt[i++] - '0');
+        if (width > kMaxFormatWidth) return Unexpected(TooBig("width"));
+      }
     }
     if (i < fmt.size() && fmt[i] == '.') {
       ++i;
@@ -1028,7 +1053,10 @@ Result<std::string> PercentFormat(std::string_view fmt, const ValueList& args,
         precision = std::max<int64_t>(pr->AsInt(), 0);
         ++i;
       } else {
-        while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') precision = precision * 10 + (fmt[i++] - '0');
+        while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') {
+          precision = precision * 10 + (fmt[i++] - '0');
+          if (precision > kMaxFormatWidth) return Unexpected(TooBig("precision"));
+        }
       }
     }
     while (i < fmt.size() && (fmt[i] == 'h' || fmt[i] == 'l' || fmt[i] == 'L')) ++i;

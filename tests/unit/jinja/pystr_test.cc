@@ -76,6 +76,9 @@ const PercentCase kPercentCases[] = {
     {R"(%s %y)", R"([1, 2])", R"(!unsupported format character 'y' (0x79) at index 4)"},
     {R"(%(a)s and %(b)05.1f)", R"({"a": "x", "b": 2.5})", R"(x and 002.5)"},
     {R"(%(missing)s)", R"({"a": 1})", R"(!'missing')"},
+    // Python: ValueError "width too big" / "precision too big" (ours past 10**8).
+    {R"(%66666666666666666666666666x)", R"([255])", R"(!width too big)"},
+    {R"(%.99999999999999999999d)", R"([1])", R"(!precision too big)"},
 };
 
 TEST(PercentFormatTest, MatchesPython) {
@@ -98,6 +101,13 @@ TEST(PercentFormatTest, MatchesPython) {
       EXPECT_EQ(*got, want) << c.fmt;
     }
   }
+}
+
+TEST(FormatSpecTest, HugeWidthIsAnError) {
+  // Python: '{:99999999999999999999}'.format(1) raises ValueError with this message.
+  auto got = FormatSpec(Value::Int(1), "99999999999999999999");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().message, "Too many decimal digits in format string");
 }
 
 TEST(EscapeTest, EscapesLikeMarkupsafe) {
