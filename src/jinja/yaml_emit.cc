@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <regex>
+#include <type_traits>
 #include <vector>
 
 #include "jinja/pystr.h"
@@ -19,14 +20,19 @@ constexpr int kMaxDepth = 500;
 // than a string (bool, int, float, null, timestamp, merge, value, yaml).
 bool ResolvesToNonString(std::string_view s) {
   if (s.empty()) return true;  // null
+  char c = s[0];
+  bool numeric_start = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+  // Every word below is at most 5 bytes and starts with one of these.
+  if (!numeric_start && (s.size() > 5 || std::string_view("yYnNtTfFoO~<=!&*").find(c) ==
+                                             std::string_view::npos)) {
+    return false;
+  }
   static const std::string_view kWords[] = {
       "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
       "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "<<", "=", "!", "&", "*"};
   for (std::string_view w : kWords) {
     if (s == w) return true;
   }
-  char c = s[0];
-  bool numeric_start = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
   if (!numeric_start) return false;
   static const std::regex kInt(
       R"(^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$)");
@@ -53,12 +59,51 @@ struct Analysis {
 };
 
 bool IsBreak(char32_t c) { return c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029; }
+
+// Scalars are analyzed and written as code points. Most are ASCII: those are read as bytes
+// (std::string_view, each byte a code point), the rest decoded once (std::u32string_view).
+// The functions below take either.
+char32_t At(std::string_view s, size_t i) { return static_cast<unsigned char>(s[i]); }
+char32_t At(std::u32string_view s, size_t i) { return s[i]; }
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// True when `s` starts with the ASCII text `p`.
+template <class Text>
+bool StartsWith(Text s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (At(s, i) != static_cast<unsigned char>(p[i])) return false;
+  }
+  return true;
+}
 bool IsBlankOrBreak(char32_t c) {
   return c == 0 || c == ' ' || c == '\t' || c == '\r' || IsBreak(c);
 }
 
-Analysis Analyze(const std::u32string& s) {
+// True for the common scalar made of letters, digits and "-._/" that starts with neither '-'
+// nor '.': Analyze() allows every style for it (no indicator, space, break or special).
+bool IsPlainWord(std::string_view s) {
+  if (s.empty() || s[0] == '-' || s[0] == '.') return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+template <class Text>
+Analysis Analyze(Text s) {
   Analysis a;
+  if constexpr (std::is_same_v<Text, std::string_view>) {
+    if (IsPlainWord(s)) return a;
+  }
   if (s.empty()) {
     a.empty = true;
     return a;
@@ -66,15 +111,15 @@ Analysis Analyze(const std::u32string& s) {
   bool block_indicators = false, line_breaks = false, special = false;
   bool leading_space = false, leading_break = false, trailing_space = false, trailing_break = false;
   bool break_space = false, space_break = false;
-  auto starts = [&](std::u32string_view p) { return s.compare(0, p.size(), p) == 0; };
-  if (starts(U"---") || starts(U"...")) block_indicators = true;
+  if (StartsWith(s, "---") || StartsWith(s, "...")) block_indicators = true;
   bool preceded_by_ws = true;
-  bool followed_by_ws = s.size() == 1 || IsBlankOrBreak(s[1]);
+  bool followed_by_ws = s.size() == 1 || IsBlankOrBreak(At(s, 1));
   bool previous_space = false, previous_break = false;
   for (size_t i = 0; i < s.size(); ++i) {
-    char32_t ch = s[i];
+    char32_t ch = At(s, i);
     if (i == 0) {
-      if (std::u32string_view(U"#,[]{}&*!|>'\"%@`").find(ch) != std::u32string_view::npos) {
+      if (ch < 0x80 && std::string_view("#,[]{}&*!|>'\"%@`").find(static_cast<char>(ch)) !=
+                           std::string_view::npos) {
         block_indicators = true;
       }
       if ((ch == '?' || ch == ':') && followed_by_ws) block_indicators = true;
@@ -101,7 +146,7 @@ Analysis Analyze(const std::u32string& s) {
       previous_space = previous_break = false;
     }
     preceded_by_ws = IsBlankOrBreak(ch);
-    followed_by_ws = i + 2 >= s.size() || IsBlankOrBreak(s[i + 2]);
+    followed_by_ws = i + 2 >= s.size() || IsBlankOrBreak(At(s, i + 2));
   }
   if (leading_space || leading_break || trailing_space || trailing_break) a.allow_block_plain = false;
   if (break_space) a.allow_block_plain = a.allow_single_quoted = false;
@@ -113,9 +158,13 @@ Analysis Analyze(const std::u32string& s) {
 }
 
 struct Scalar {
-  std::string text;
+  std::string owned;       // the text of numbers, bools and null
+  std::string_view view;   // the text of a string value (not copied)
+  bool is_view;
   bool implicit_plain;  // the plain text resolves back to the value's own type
   size_t tag_length;    // length of the prepared tag ("!!str") for the simple-key check
+
+  std::string_view text() const { return is_view ? view : std::string_view(owned); }
 };
 
 std::string FloatText(double f) {
@@ -203,14 +252,14 @@ class Emitter {
 
   Result<Scalar> ToScalar(const Value& v) {
     switch (v.kind()) {
-      case Value::Kind::kNone: return Scalar{"null", true, 6};
-      case Value::Kind::kBool: return Scalar{v.AsBool() ? "true" : "false", true, 6};
-      case Value::Kind::kInt: return Scalar{std::to_string(v.AsInt()), true, 5};
-      case Value::Kind::kBigInt: return Scalar{v.AsBigInt().ToString(), true, 5};
-      case Value::Kind::kFloat: return Scalar{FloatText(v.AsFloat()), true, 7};
+      case Value::Kind::kNone: return Scalar{"null", {}, false, true, 6};
+      case Value::Kind::kBool: return Scalar{v.AsBool() ? "true" : "false", {}, false, true, 6};
+      case Value::Kind::kInt: return Scalar{std::to_string(v.AsInt()), {}, false, true, 5};
+      case Value::Kind::kBigInt: return Scalar{v.AsBigInt().ToString(), {}, false, true, 5};
+      case Value::Kind::kFloat: return Scalar{FloatText(v.AsFloat()), {}, false, true, 7};
       case Value::Kind::kString:
         if (!v.IsMarkup()) {
-          return Scalar{std::string(v.AsString()), !ResolvesToNonString(v.AsString()), 5};
+          return Scalar{{}, v.AsString(), true, !ResolvesToNonString(v.AsString()), 5};
         }
         [[fallthrough]];
       default:
@@ -225,8 +274,13 @@ class Emitter {
     if (key.IsList() || key.IsDict()) return key.Size() == 0;
     auto scalar = ToScalar(key);
     if (!scalar.ok()) return true;  // the error surfaces when the key is written
-    std::u32string text = pystr::Decode(scalar->text);
-    Analysis a = Analyze(text);
+    std::string_view bytes = scalar->text();
+    if (IsAscii(bytes)) {
+      Analysis a = Analyze(bytes);
+      return scalar->tag_length + bytes.size() < 128 && !a.empty && !a.multiline;
+    }
+    std::u32string text = pystr::Decode(bytes);
+    Analysis a = Analyze(std::u32string_view(text));
     return scalar->tag_length + text.size() < 128 && !a.empty && !a.multiline;
   }
 
@@ -247,6 +301,15 @@ class Emitter {
   void Write(std::string_view data) {
     out_ += data;
     column_ += static_cast<int>(pystr::Length(data));
+  }
+  // Writes code points [start, end) of `text`.
+  void WriteRange(std::string_view text, size_t start, size_t end) {
+    out_.append(text.substr(start, end - start));
+    column_ += static_cast<int>(end - start);
+  }
+  void WriteRange(std::u32string_view text, size_t start, size_t end) {
+    out_ += pystr::Encode(text.substr(start, end - start));
+    column_ += static_cast<int>(end - start);
   }
 
   void WriteIndicator(std::string_view indicator, bool need_whitespace, bool whitespace = false,
@@ -276,7 +339,17 @@ class Emitter {
   }
 
   void WriteScalar(const Scalar& scalar) {
-    std::u32string text = pystr::Decode(scalar.text);
+    std::string_view bytes = scalar.text();
+    if (IsAscii(bytes)) {
+      WriteScalarText(scalar, bytes);
+    } else {
+      std::u32string text = pystr::Decode(bytes);
+      WriteScalarText(scalar, std::u32string_view(text));
+    }
+  }
+
+  template <class Text>
+  void WriteScalarText(const Scalar& scalar, Text text) {
     Analysis a = Analyze(text);
     bool split = !simple_key_context_;
     if (scalar.implicit_plain && !(simple_key_context_ && (a.empty || a.multiline)) &&
@@ -289,7 +362,8 @@ class Emitter {
     }
   }
 
-  void WritePlain(const std::u32string& text, bool split) {
+  template <class Text>
+  void WritePlain(Text text, bool split) {
     if (root_context_) open_ended_ = true;
     if (text.empty()) return;
     if (!whitespace_) Write(" ");
@@ -298,7 +372,7 @@ class Emitter {
     bool spaces = false;
     size_t start = 0;
     for (size_t end = 0; end <= text.size(); ++end) {
-      char32_t ch = end < text.size() ? text[end] : 0;
+      char32_t ch = end < text.size() ? At(text, end) : 0;
       bool at_end = end == text.size();
       if (spaces) {
         if (ch != ' ' || at_end) {
@@ -307,44 +381,45 @@ class Emitter {
             whitespace_ = false;
             indention_ = false;
           } else {
-            Write(pystr::Encode(text.substr(start, end - start)));
+            WriteRange(text, start, end);
           }
           start = end;
         }
       } else if (at_end || ch == ' ') {
-        Write(pystr::Encode(text.substr(start, end - start)));
+        WriteRange(text, start, end);
         start = end;
       }
       if (!at_end) spaces = ch == ' ';
     }
   }
 
-  void WriteSingleQuoted(const std::u32string& text, bool split) {
+  template <class Text>
+  void WriteSingleQuoted(Text text, bool split) {
     WriteIndicator("'", true);
     bool spaces = false, breaks = false;
     size_t start = 0;
     for (size_t end = 0; end <= text.size(); ++end) {
       bool at_end = end == text.size();
-      char32_t ch = at_end ? 0 : text[end];
+      char32_t ch = at_end ? 0 : At(text, end);
       if (spaces) {
         if (at_end || ch != ' ') {
           if (start + 1 == end && column_ > best_width_ && split && start != 0 &&
               end != text.size()) {
             WriteIndent();
           } else {
-            Write(pystr::Encode(text.substr(start, end - start)));
+            WriteRange(text, start, end);
           }
           start = end;
         }
       } else if (breaks) {
         if (at_end || !IsBreak(ch)) {
-          if (text[start] == '\n') WriteLineBreak();
+          if (At(text, start) == '\n') WriteLineBreak();
           for (size_t k = start; k < end; ++k) {
-            if (text[k] == '\n') {
+            if (At(text, k) == '\n') {
               WriteLineBreak();
             } else {
               std::string br;
-              pystr::AppendUtf8(br, text[k]);
+              pystr::AppendUtf8(br, At(text, k));
               out_ += br;
               whitespace_ = indention_ = true;
               column_ = 0;
@@ -356,7 +431,7 @@ class Emitter {
       } else {
         if (at_end || ch == ' ' || IsBreak(ch) || ch == '\'') {
           if (start < end) {
-            Write(pystr::Encode(text.substr(start, end - start)));
+            WriteRange(text, start, end);
             start = end;
           }
         }
@@ -373,16 +448,17 @@ class Emitter {
     WriteIndicator("'", false);
   }
 
-  void WriteDoubleQuoted(const std::u32string& text, bool split) {
+  template <class Text>
+  void WriteDoubleQuoted(Text text, bool split) {
     WriteIndicator("\"", true);
     size_t start = 0;
     for (size_t end = 0; end <= text.size(); ++end) {
       bool at_end = end == text.size();
-      char32_t ch = at_end ? 0 : text[end];
+      char32_t ch = at_end ? 0 : At(text, end);
       if (at_end || ch == '"' || ch == '\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 ||
           ch == 0xFEFF || !(ch >= 0x20 && ch <= 0x7E)) {
         if (start < end) {
-          Write(pystr::Encode(text.substr(start, end - start)));
+          WriteRange(text, start, end);
           start = end;
         }
         if (!at_end) {
@@ -393,13 +469,15 @@ class Emitter {
       if (end > 0 && end + 1 < text.size() && (ch == ' ' || start >= end) &&
           column_ + static_cast<int>(end) - static_cast<int>(start) > best_width_ && split) {
         // Python's text[start:end] is empty when start > end (just after an escape).
-        std::string data = (start < end ? pystr::Encode(text.substr(start, end - start)) : "") + "\\";
-        if (start < end) start = end;
-        Write(data);
+        if (start < end) {
+          WriteRange(text, start, end);
+          start = end;
+        }
+        Write("\\");
         WriteIndent();
         whitespace_ = false;
         indention_ = false;
-        if (text[start] == ' ') Write("\\");
+        if (At(text, start) == ' ') Write("\\");
       }
     }
     WriteIndicator("\"", false);

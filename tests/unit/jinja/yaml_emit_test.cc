@@ -99,6 +99,17 @@ TEST(YamlEmitTest, MatchesPyYaml) {
   }
 }
 
+TEST(YamlEmitTest, ScalarStylesOfAsciiAndNonAsciiStrings) {
+  // A mapping of each string to itself; PyYAML 6 (/usr/bin/python3):
+  // yaml.safe_dump(value, default_flow_style=False, sort_keys=False). Covers the ASCII fast
+  // path (plain words, indicators, resolver words, numbers, quoting) and decoded text.
+  Json input = Json::parse(R"~({"a-b": "a-b", "-a": "-a", "-": "-", "--": "--", "---x": "---x", "...x": "...x", ".x": ".x", "x.": "x.", "a/b": "a/b", "_x": "_x", "a_b.c-d/e": "a_b.c-d/e", "x:y": "x:y", "x: y": "x: y", "x#y": "x#y", "x #y": "x #y", "#x": "#x", "?x": "?x", "? x": "? x", ":x": ":x", "yes": "yes", "Yes": "Yes", "on": "on", "OFF": "OFF", "null": "null", "~": "~", "<<": "<<", "=": "=", "1": "1", "1.5": "1.5", "0x1F": "0x1F", "1_000": "1_000", "2024-01-15": "2024-01-15", ".5": ".5", ".inf": ".inf", "+1": "+1", "-1": "-1", "1e5": "1e5", "1:30": "1:30", "y": "y", "n": "n", "true1": "true1", "nullx": "nullx", "Normal": "Normal", "TRUEx": "TRUEx", "abcdef": "abcdef", "&a": "&a", "*a": "*a", "!a": "!a", "a b": "a b", " a": " a", "a ": "a ", "a\nb": "a\nb", "a'b": "a'b", "a\"b": "a\"b", "a\\b": "a\\b", "a\tb": "a\tb", "é": "é", "naïve-name": "naïve-name", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "word word word word word word word word word word word word word word word word word word word word ": "word word word word word word word word word word word word word word word word word word word word ", "ab cd": "ab cd", "été: x": "été: x"})~");
+  std::string want = Json::parse(R"~("a-b: a-b\n-a: -a\n'-': '-'\n--: --\n'---x': '---x'\n'...x': '...x'\n.x: .x\nx.: x.\na/b: a/b\n_x: _x\na_b.c-d/e: a_b.c-d/e\nx:y: x:y\n'x: y': 'x: y'\nx#y: x#y\n'x #y': 'x #y'\n'#x': '#x'\n?x: ?x\n'? x': '? x'\n:x: :x\n'yes': 'yes'\n'Yes': 'Yes'\n'on': 'on'\n'OFF': 'OFF'\n'null': 'null'\n'~': '~'\n'<<': '<<'\n'=': '='\n'1': '1'\n'1.5': '1.5'\n'0x1F': '0x1F'\n'1_000': '1_000'\n'2024-01-15': '2024-01-15'\n'.5': '.5'\n'.inf': '.inf'\n'+1': '+1'\n'-1': '-1'\n1e5: 1e5\n'1:30': '1:30'\ny: y\nn: n\ntrue1: true1\nnullx: nullx\nNormal: Normal\nTRUEx: TRUEx\nabcdef: abcdef\n'&a': '&a'\n'*a': '*a'\n'!a': '!a'\na b: a b\n' a': ' a'\n'a ': 'a '\n? 'a\n\n  b'\n: 'a\n\n  b'\na'b: a'b\na\"b: a\"b\na\\b: a\\b\n\"a\\tb\": \"a\\tb\"\n\"\\xE9\": \"\\xE9\"\n\"na\\xEFve-name\": \"na\\xEFve-name\"\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n'word word word word word word word word word word word word word word word word word word word word ': 'word\n  word word word word word word word word word word word word word word word word\n  word word word '\n? \"ab\\Lcd\"\n: \"ab\\Lcd\"\n\"\\xE9t\\xE9: x\": \"\\xE9t\\xE9: x\"\n")~").get<std::string>();
+  auto got = YamlSafeDump(Convert(input), YamlDumpOptions{});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(*got, want);
+}
+
 TEST(YamlEmitTest, NonStringKeysArePlain) {
   DictData d;
   d.Set(Value::Int(1), Value::StrView("a"));
