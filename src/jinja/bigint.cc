@@ -281,13 +281,14 @@ void BigInt::DivModMag(const Mag& a, const Mag& b, Mag& q, Mag& r) {
   }
   int s = std::countl_zero(b.back());
   Mag vn(n, 0), un(m + 1, 0);
-  for (size_t i = n; i-- > 0;) {
-    vn[i] = static_cast<uint32_t>((uint64_t{b[i]} << s) | (s && i ? uint64_t{b[i - 1]} >> (32 - s) : 0));
-  }
+  // Limb i of x << s (0 < s < 32 or s == 0), for the limbs of x below i.
+  auto shifted = [s](const Mag& x, size_t i) {
+    uint64_t low = s && i ? uint64_t{x[i - 1]} >> (32 - s) : 0;
+    return static_cast<uint32_t>((uint64_t{x[i]} << s) | low);
+  };
+  for (size_t i = 0; i < n; ++i) vn[i] = shifted(b, i);
   un[m] = s ? static_cast<uint32_t>(uint64_t{a[m - 1]} >> (32 - s)) : 0;
-  for (size_t i = m; i-- > 0;) {
-    un[i] = static_cast<uint32_t>((uint64_t{a[i]} << s) | (s && i ? uint64_t{a[i - 1]} >> (32 - s) : 0));
-  }
+  for (size_t i = 0; i < m; ++i) un[i] = shifted(a, i);
   q.assign(m - n + 1, 0);
   for (size_t j = m - n + 1; j-- > 0;) {
     uint64_t num = (uint64_t{un[j + n]} << 32) | un[j + n - 1];
@@ -325,7 +326,8 @@ void BigInt::DivModMag(const Mag& a, const Mag& b, Mag& q, Mag& r) {
   Trim(q);
   r.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    r[i] = static_cast<uint32_t>((uint64_t{un[i]} >> s) | (s ? uint64_t{un[i + 1]} << (32 - s) : 0));
+    uint64_t high = s ? uint64_t{un[i + 1]} << (32 - s) : 0;
+    r[i] = static_cast<uint32_t>((uint64_t{un[i]} >> s) | high);
   }
   Trim(r);
 }

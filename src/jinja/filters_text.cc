@@ -650,7 +650,9 @@ Result<Value> Abs(Runtime&, const Value& in, CallArgs& args) {
     if (i == INT64_MIN) return Value::Integer(BigInt(i).Negated());
     return Value::Int(i < 0 ? -i : i);
   }
-  if (in.IsBigInt()) return in.AsBigInt().IsNegative() ? Value::Integer(in.AsBigInt().Negated()) : in;
+  if (in.IsBigInt()) {
+    return in.AsBigInt().IsNegative() ? Value::Integer(in.AsBigInt().Negated()) : in;
+  }
   return Unexpected(TypeError("bad operand type for abs(): '" + std::string(in.TypeName()) + "'"));
 }
 

@@ -434,7 +434,9 @@ Result<Value> DictUpdate(Runtime& rt, const Value& self, CallArgs& args) {
     const Value& other = args.positional[0];
     if (other.IsDict()) {
       GITOPS_RETURN_IF_ERROR(rt.Tick(other.Size()));
-      for (size_t i = 0; i < other.Size(); ++i) added.items.emplace_back(other.KeyAt(i), other.ValueAt(i));
+      for (size_t i = 0; i < other.Size(); ++i) {
+        added.items.emplace_back(other.KeyAt(i), other.ValueAt(i));
+      }
     } else if (other.IsUndefined() || other.IsList() || other.IsString()) {
       JINJA_ASSIGN_OR_RETURN(ValueList elements, builtins::Iterate(rt, other));
       for (size_t i = 0; i < elements.size() && status.ok(); ++i) {
@@ -460,7 +462,8 @@ Result<Value> DictUpdate(Runtime& rt, const Value& self, CallArgs& args) {
         if (status.ok()) added.items.emplace_back(std::move(pair[0]), std::move(pair[1]));
       }
     } else {
-      return Unexpected(TypeError("'" + std::string(other.TypeName()) + "' object is not iterable"));
+      return Unexpected(
+          TypeError("'" + std::string(other.TypeName()) + "' object is not iterable"));
     }
   }
   for (auto& [k, v] : added.items) dict->Set(std::move(k), std::move(v));

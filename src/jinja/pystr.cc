@@ -833,7 +833,9 @@ Result<std::string> FormatSpec(const Value& v, std::string_view spec) {
         break;
       }
       case 'c': {
-        if (v.IsBigInt()) return Unexpected(ErrorCode::kInvalidArgument, "%c arg not in range(0x110000)");
+        if (v.IsBigInt()) {
+          return Unexpected(ErrorCode::kInvalidArgument, "%c arg not in range(0x110000)");
+        }
         std::string out;
         AppendUtf8(out, static_cast<char32_t>(i));
         return Align(p, "", out, '<');

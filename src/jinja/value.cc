@@ -752,7 +752,9 @@ bool Equals(const Value& a, const Value& b) {
 
 Result<bool> Less(const Value& a, const Value& b) {
   if ((a.IsNumber() || a.IsBigInt()) && (b.IsNumber() || b.IsBigInt())) {
-    if (!a.IsFloat() && !b.IsFloat() && !a.IsBigInt() && !b.IsBigInt()) return a.AsInt() < b.AsInt();
+    if (!a.IsFloat() && !b.IsFloat() && !a.IsBigInt() && !b.IsBigInt()) {
+      return a.AsInt() < b.AsInt();
+    }
     auto c = CompareNumbers(a, b);  // exact, as Python compares int and float
     return c && *c < 0;
   }

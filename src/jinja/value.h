@@ -111,7 +111,9 @@ class Value {
   bool IsNumber() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat || kind_ == Kind::kBool; }
   bool IsBigInt() const { return kind_ == Kind::kBigInt; }
   // Python's isinstance(v, int): bool, int or big int.
-  bool IsIntegral() const { return kind_ == Kind::kInt || kind_ == Kind::kBool || kind_ == Kind::kBigInt; }
+  bool IsIntegral() const {
+    return kind_ == Kind::kInt || kind_ == Kind::kBool || kind_ == Kind::kBigInt;
+  }
   bool IsString() const { return kind_ == Kind::kString; }
   bool IsList() const { return kind_ == Kind::kList; }
   bool IsTuple() const { return kind_ == Kind::kList && (flags_ & kTupleFlag); }
@@ -253,8 +255,8 @@ Result<double> ToFloat(const Value& v);
 enum class IntOp : uint8_t { kAdd, kSub, kMul, kFloorDiv, kMod, kPow, kTrueDiv };
 Result<Value> IntArith(IntOp op, const Value& a, const Value& b);
 
-// Python ==. Int/float/bool/big int compare numerically (exactly); list == tuple is false; dicts compare as
-// mappings (order-insensitive).
+// Python ==. Int/float/bool/big int compare numerically (exactly); list == tuple is false;
+// dicts compare as mappings (order-insensitive).
 bool Equals(const Value& a, const Value& b);
 // Python ordering (<): numbers with numbers, str with str (by code point), lists/tuples
 // lexicographically; anything else is kInvalidArgument ("'<' not supported between
