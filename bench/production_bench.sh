@@ -9,7 +9,9 @@
 #     (--concurrency 2 each); the remotes are local bare repositories.
 #  3. dev mode, same binary: phase 1 and phase 2 (embedded workers, WORKERS=2).
 # Usage: bash bench/production_bench.sh [SECONDS]
-# Environment: GITOPS_BIN (default build/gitops-api: a Release build), N_CREATES (5000).
+# Environment: GITOPS_BIN (default build/gitops-api: a Release build), N_CREATES (5000),
+# API_THREADS (64: HTTP threads of the replica; handlers block on PostgreSQL, so this is also
+# how many submissions can share a group commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -66,7 +68,8 @@ PY
 start_serve() {  # $1: data dir; extra args after
   local dir=$1; shift
   port=$(free_port)
-  PORT=$port DATA_DIR=$dir "$BIN" serve --host 127.0.0.1 "$@" >"$dir.log" 2>&1 &
+  PORT=$port DATA_DIR=$dir "$BIN" serve --host 127.0.0.1 --threads "${API_THREADS:-64}" "$@" \
+    >"$dir.log" 2>&1 &
   pids+=($!)
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.05; done
 }
