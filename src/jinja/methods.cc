@@ -34,6 +34,11 @@ Result<std::optional<std::string_view>> OptStrArg(const CallArgs& args, size_t i
 }
 
 Status RequireArgs(const CallArgs& args, std::string_view method, size_t min, size_t max) {
+  // Required arguments are positional-only (as in Python's builtin methods): callers read
+  // args.positional[0..min) directly.
+  if (args.positional.size() < min && !args.keyword.empty()) {
+    return Unexpected(TypeError(std::string(method) + "() takes no keyword arguments"));
+  }
   size_t n = args.positional.size() + args.keyword.size();
   if (n < min || n > max) {
     std::string m = std::string(method) + "() takes ";

@@ -196,6 +196,21 @@ TEST(MethodsTest, AppendToContextListIsAnError) {
   EXPECT_FALSE(CallMethod(rt, Value::FromJson(j), "append", args).ok());
 }
 
+TEST(MethodsTest, RequiredArgumentsArePositionalOnly) {
+  // Python: 'ab'.ljust(width=5) and {}.get(key=1) raise "... takes no keyword arguments".
+  // (A keyword in place of a required argument once read past the positional arguments.)
+  FakeRuntime rt;
+  CallArgs args;
+  args.keyword.emplace_back("width", Value::Int(5));
+  auto got = CallMethod(rt, Value::StrView("ab"), "ljust", args);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().message, "ljust() takes no keyword arguments");
+  Json j = Json::parse("{}");
+  CallArgs key;
+  key.keyword.emplace_back("key", Value::Int(1));
+  EXPECT_FALSE(CallMethod(rt, Value::FromJson(j), "get", key).ok());
+}
+
 TEST(MethodsTest, UnknownMethodIsNotFound) {
   EXPECT_FALSE(HasMethod(Value::StrView("x"), "nosuch"));
   EXPECT_FALSE(HasMethod(Value::Int(1), "upper"));
