@@ -64,6 +64,14 @@ Result<Value> ToJsonFilter(Runtime& rt, const Value& in, CallArgs& args) {
     options.indent = std::string(indent.AsString());
   } else if (!indent.IsNone()) {
     JINJA_ASSIGN_OR_RETURN(int64_t n, AsIntArg(indent, ""));
+    // The indent is repeated on every line, so a huge one could only exhaust memory (Python
+    // raises MemoryError); refuse it up front instead of allocating it.
+    constexpr int64_t kMaxIndent = 1 << 16;
+    if (n > kMaxIndent) {
+      return Unexpected(ErrorCode::kResourceExhausted,
+                        "tojson indent " + std::to_string(n) + " is too large (at most " +
+                            std::to_string(kMaxIndent) + ")");
+    }
     options.indent = std::string(n > 0 ? static_cast<size_t>(n) : 0, ' ');
   }
   JINJA_ASSIGN_OR_RETURN(std::string s, JsonDumps(in, options));

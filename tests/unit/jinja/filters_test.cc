@@ -252,6 +252,7 @@ const FilterCase kCases[] = {
     {"tojson", R"~({"b": [1, 2.0, null, true], "a": "<x>&'y'", "é": "ü😀"})~", R"~([])~", R"~({})~", false, R"~(Markup('{"a": "\\u003cx\\u003e\\u0026\\u0027y\\u0027", "b": [1, 2.0, null, true], "\\u00e9": "\\u00fc\\ud83d\\ude00"}'))~"},
     {"tojson", R"~({"b": {"c": []}, "a": {}})~", R"~([2])~", R"~({})~", false, R"~(Markup('{\n  "a": {},\n  "b": {\n    "c": []\n  }\n}'))~"},
     {"tojson", R"~("x")~", R"~([])~", R"~({"indent": 0})~", false, R"~(Markup('"x"'))~"},
+    {"tojson", R"~([1])~", R"~([100000000])~", R"~({})~", false, R"~(!tojson indent 100000000 is too large (at most 65536))~"},
     {"tojson", R"~({"$undef": "x"})~", R"~([])~", R"~({})~", false, R"~(!Object of type Undefined is not JSON serializable)~"},
     {"tojson", R"~([1e+20, 0.1, -0.0, 1e-07])~", R"~([])~", R"~({})~", false, R"~(Markup('[1e+20, 0.1, -0.0, 1e-07]'))~"},
     {"tojson", R"~({"k": "a\tb\n\u0001\"\\"})~", R"~([])~", R"~({})~", false, R"~(Markup('{"k": "a\\tb\\n\\u0001\\"\\\\"}'))~"},
