@@ -13,7 +13,21 @@ cmake --build build-fuzz --target render_fuzzer -j"$(nproc)"
 scratch=$(mktemp -d /tmp/gitops-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 cd build-fuzz/tests/fuzz
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ./render_fuzzer -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-  -print_final_stats=1 "$scratch" ../../../tests/fuzz/corpus 2>&1 | tail -n 25
-echo "fuzz: ${seconds}s without a crash"
+rm -f crash-* timeout-* oom-* leak-*
+# The seed is printed so a finding can be replayed: ./render_fuzzer -seed=N ... or ./render_fuzzer crash-<sha>.
+seed=${FUZZ_SEED:-$(( $(date +%s) % 100000 ))}
+out="$scratch/fuzz.log"
+if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ./render_fuzzer -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=4096 -print_final_stats=1 "$scratch" ../../../tests/fuzz/corpus >"$out" 2>&1; then
+  tail -n 80 "$out"
+  for f in crash-* timeout-* oom-* leak-*; do
+    [ -e "$f" ] || continue
+    echo "fuzz: finding build-fuzz/tests/fuzz/$f (seed $seed), bytes as hex:"
+    od -An -tx1 -v "$f" | head -n 40
+  done
+  echo "fuzz: FAILED (seed $seed)"
+  exit 1
+fi
+tail -n 25 "$out"
+echo "fuzz: ${seconds}s without a crash (seed $seed)"

@@ -19,25 +19,30 @@ trap 'rm -f "$log"; bash scripts/test-servers.sh stop "$TEST_SERVERS_DIR"' EXIT
 
 passed=0
 failed=0
+failures=()  # names of what failed, repeated at the very end so a log's tail names them
 count() {  # adds the counts of ctest's closing line in $log
   local line total nfail
   line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -n 1 || true)
   total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
   nfail=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/')
   if [ -n "$line" ]; then passed=$((passed + total - nfail)); failed=$((failed + nfail)); fi
+  while read -r name; do failures+=("$1: $name"); done < <(
+    sed -n '/The following tests FAILED:/,$p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+      sed -E 's/^[[:space:]]+[0-9]+ - //')
 }
 
 status=0
 echo "== all tests (ASan+UBSan build)"
 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" 2>&1 | tee "$log" || status=1
-count
+count asan
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzz (short run)"
   if FUZZ_SECONDS=${FUZZ_SECONDS:-60} bash scripts/fuzz.sh; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); status=1; fi
+    failed=$((failed + 1)); failures+=("fuzz: scripts/fuzz.sh (crash input under build-fuzz/tests/fuzz/)"); status=1; fi
 fi
 echo "== integration tests (optimised build)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" -L integration 2>&1 | tee "$log" || status=1
-count
+count integration
+for f in "${failures[@]}"; do echo "FAILED $f"; done
 echo "all: $passed passed, $failed failed"
 exit $status
