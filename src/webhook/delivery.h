@@ -62,7 +62,8 @@ struct DeliveryFilter {
   size_t limit = 100;
 };
 
-// Keeps deliveries. Implementations are thread-safe.
+// Keeps deliveries. Implementations are thread-safe. Times are kept to the microsecond (the
+// Clock's resolution): a store may drop finer parts, so a FakeClock's times round-trip exactly.
 class DeliveryStore {
  public:
   virtual ~DeliveryStore() = default;
@@ -78,6 +79,16 @@ class DeliveryStore {
   // Replaces the stored delivery with the same delivery_id (sequence and created_at are kept
   // as stored). Error: kNotFound.
   virtual Status Update(const Delivery& delivery) = 0;
+
+  // Claims a delivery for one attempt, atomically (also across processes sharing a backend):
+  // only when it is still pending and due at `now` (next_attempt_at <= now) does it count the
+  // attempt (attempts + 1), lease it (next_attempt_at = lease_until, so it is due again then if
+  // its claimant dies), set updated_at = now and return the claimed delivery. nullopt when it
+  // is settled or not due (e.g. another claimant got it first): of two claims of one due
+  // delivery at the same `now`, exactly one succeeds. Errors: kNotFound, kUnavailable.
+  virtual Result<std::optional<Delivery>> Claim(std::string_view delivery_id,
+                                                Clock::TimePoint now,
+                                                Clock::TimePoint lease_until) = 0;
 
   // Pending deliveries due at `now` (next_attempt_at <= now) that head their job's queue (no
   // pending delivery of the same job_id has a smaller sequence) and whose url is not in

@@ -158,25 +158,22 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
       it = it->second == 0 ? in_flight_urls_.erase(it) : std::next(it);
     }
   }
-  // Claim in the store (outside the lock): count the attempt and lease the delivery, so a
-  // process that dies while sending leaves it due again after the lease.
+  // Claim in the store (outside the lock): one conditional write that counts the attempt and
+  // leases the delivery, so of two processes sharing the store only one sends it, and a process
+  // that dies while sending leaves it due again after the lease.
   std::vector<Delivery> claimed;
   for (Delivery& d : picked) {
-    auto fresh = store_.Get(d.delivery_id);
-    if (!fresh || fresh->status != DeliveryStatus::kPending || fresh->next_attempt_at > now) {
+    const Clock::TimePoint lease_until =
+        now + std::chrono::milliseconds(d.timeout_ms) + options_.lease_margin;
+    auto got = store_.Claim(d.delivery_id, now, lease_until);
+    if (!got.ok() || !got->has_value()) {
+      if (!got.ok()) {
+        spdlog::warn("webhook: cannot claim delivery {}: {}", d.delivery_id, got.error().message);
+      }
       Release(d);
       continue;
     }
-    fresh->attempts += 1;
-    fresh->next_attempt_at =
-        now + std::chrono::milliseconds(fresh->timeout_ms) + options_.lease_margin;
-    fresh->updated_at = now;
-    if (Status s = store_.Update(*fresh); !s.ok()) {
-      spdlog::warn("webhook: cannot claim delivery {}: {}", d.delivery_id, s.error().message);
-      Release(d);
-      continue;
-    }
-    claimed.push_back(*std::move(fresh));
+    claimed.push_back(**std::move(got));
   }
   return claimed;
 }

@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -213,6 +215,113 @@ TEST_P(DeliveryStoreContract, ListFiltersNewestFirst) {
   by_job.job_id = job;
   by_job.limit = 1;
   EXPECT_EQ(Ids(store_->List(by_job)), std::vector<std::string>{b.delivery_id});
+}
+
+TEST_P(DeliveryStoreContract, ClaimCountsTheAttemptAndLeasesTheDelivery) {
+  Delivery d = Add(New(NewUuid()));
+  auto claimed = store_->Claim(d.delivery_id, T(0), T(35));
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_TRUE(claimed->has_value());
+  Delivery expected = d;
+  expected.attempts = 1;
+  expected.next_attempt_at = T(35);
+  expected.updated_at = T(0);
+  EXPECT_EQ(**claimed, expected);
+  auto got = store_->Get(d.delivery_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, expected);
+  // Leased: not due until the lease ends.
+  EXPECT_TRUE(Ids(store_->ListDue(T(34), 10, {})).empty());
+  EXPECT_EQ(Ids(store_->ListDue(T(35), 10, {})), std::vector<std::string>{d.delivery_id});
+}
+
+TEST_P(DeliveryStoreContract, SecondClaimOfOneDueDeliveryGetsNothing) {
+  Delivery d = Add(New(NewUuid()));
+  auto first = store_->Claim(d.delivery_id, T(0), T(35));
+  auto second = store_->Claim(d.delivery_id, T(0), T(35));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(first->has_value());
+  EXPECT_FALSE(second->has_value());
+  EXPECT_EQ(store_->Get(d.delivery_id)->attempts, 1);
+}
+
+TEST_P(DeliveryStoreContract, ConcurrentClaimsOfOneDueDeliveryExactlyOneSucceeds) {
+  constexpr int kClaimants = 8;
+  Delivery d = Add(New(NewUuid()));
+  std::atomic<int> won{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClaimants; ++i) {
+    threads.emplace_back([&] {
+      auto claimed = store_->Claim(d.delivery_id, T(0), T(35));
+      if (!claimed.ok()) {
+        ++errors;
+      } else if (claimed->has_value()) {
+        ++won;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(store_->Get(d.delivery_id)->attempts, 1);
+}
+
+TEST_P(DeliveryStoreContract, ClaimRefusesFutureAndSettledDeliveries) {
+  Delivery later = New(NewUuid());
+  later.next_attempt_at = T(10);
+  later = Add(later);
+  Delivery delivered = New(NewUuid());
+  delivered.status = DeliveryStatus::kDelivered;
+  delivered = Add(delivered);
+  Delivery failed = New(NewUuid());
+  failed.status = DeliveryStatus::kFailed;
+  failed = Add(failed);
+  for (const Delivery& d : {later, delivered, failed}) {
+    auto claimed = store_->Claim(d.delivery_id, T(0), T(35));
+    ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+    EXPECT_FALSE(claimed->has_value()) << d.delivery_id;
+    EXPECT_EQ(*store_->Get(d.delivery_id), d);  // untouched
+  }
+}
+
+TEST_P(DeliveryStoreContract, AClaimWhoseLeaseEndedCanBeClaimedAgain) {
+  Delivery d = Add(New(NewUuid()));
+  ASSERT_TRUE(store_->Claim(d.delivery_id, T(0), T(35))->has_value());
+  // The first claimant never reported (its process died): after the lease it is due again.
+  auto again = store_->Claim(d.delivery_id, T(35), T(70));
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->attempts, 2);
+  EXPECT_EQ((*again)->delivery_id, d.delivery_id);
+  EXPECT_EQ((*again)->next_attempt_at, T(70));
+}
+
+TEST_P(DeliveryStoreContract, ClaimOfAnUnknownIdIsNotFound) {
+  auto claimed = store_->Claim(NewUuid(), T(0), T(35));
+  ASSERT_FALSE(claimed.ok());
+  EXPECT_EQ(claimed.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(DeliveryStoreContract, TimesKeepAtLeastMicroseconds) {
+  using std::chrono::floor;
+  using std::chrono::microseconds;
+  Delivery d = New(NewUuid());
+  // A SystemClock time may carry nanoseconds: a store keeps at least the microseconds.
+  d.next_attempt_at = T(30) + std::chrono::nanoseconds(123'456'789);
+  d.created_at = T(-2) + std::chrono::nanoseconds(1'999);
+  d.updated_at = T(-1) + microseconds(7);
+  d = Add(d);
+  auto got = store_->Get(d.delivery_id);
+  ASSERT_TRUE(got.ok());
+  for (auto [stored, original] : {std::pair{got->next_attempt_at, d.next_attempt_at},
+                                  std::pair{got->created_at, d.created_at},
+                                  std::pair{got->updated_at, d.updated_at}}) {
+    EXPECT_GE(stored, floor<microseconds>(original));
+    EXPECT_LE(stored, original);
+  }
+  EXPECT_EQ(got->updated_at, d.updated_at);  // whole microseconds are exact
 }
 
 TEST_P(DeliveryStoreContract, ConcurrentAddsGetDistinctSequences) {

@@ -54,6 +54,25 @@ Status MemoryDeliveryStore::Update(const Delivery& delivery) {
   return OkStatus();
 }
 
+Result<std::optional<Delivery>> MemoryDeliveryStore::Claim(std::string_view delivery_id,
+                                                           Clock::TimePoint now,
+                                                           Clock::TimePoint lease_until) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(std::string(delivery_id));
+  if (it == by_id_.end()) {
+    return Unexpected(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
+  }
+  Delivery& stored = it->second;
+  if (stored.status != DeliveryStatus::kPending || stored.next_attempt_at > now) {
+    return std::optional<Delivery>();
+  }
+  stored.attempts += 1;
+  stored.next_attempt_at = lease_until;
+  stored.updated_at = now;
+  RefreshHead(stored.job_id);  // its due time, and so its place among the heads, moved
+  return std::optional<Delivery>(stored);
+}
+
 void MemoryDeliveryStore::RefreshHead(const std::string& job_id) {
   if (auto old = head_of_job_.find(job_id); old != head_of_job_.end()) {
     heads_.erase(old->second);

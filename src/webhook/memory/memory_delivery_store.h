@@ -16,6 +16,8 @@ class MemoryDeliveryStore final : public DeliveryStore {
   Result<Delivery> Add(Delivery delivery) override;
   Result<Delivery> Get(std::string_view delivery_id) override;
   Status Update(const Delivery& delivery) override;
+  Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
+                                        Clock::TimePoint lease_until) override;
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override;
   Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;
