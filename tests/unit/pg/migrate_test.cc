@@ -70,11 +70,52 @@ TEST(MigrateTest, SecondRunChangesNothing) {
   Pool pool({pgtest::NewDatabase(), 2});
   ASSERT_TRUE(Migrate(pool, EmbeddedMigrations()).ok());
   ASSERT_TRUE(pool.Exec("INSERT INTO repository_leases VALUES ('r', 'h', 1, now())").ok());
+  ASSERT_TRUE(pool.Exec("INSERT INTO webhook_deliveries (delivery_id, job_id, event, url,"
+                        " payload, next_attempt_at, created_at, updated_at)"
+                        " VALUES ('d', 'j', 'completed', 'http://h/x', '{}', now(), now(), now())")
+                  .ok());
   auto again = Migrate(pool, EmbeddedMigrations());
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(Count(pool, "SELECT count(*) FROM schema_migrations"),
             static_cast<int64_t>(EmbeddedMigrations().size()));
   EXPECT_EQ(Count(pool, "SELECT count(*) FROM repository_leases"), 1);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM webhook_deliveries"), 1);
+}
+
+TEST(MigrateTest, WebhookDeliveriesOfTheFirstSchemaSurviveTheSecond) {
+  Pool pool({pgtest::NewDatabase(), 2});
+  std::vector<Migration> first = {EmbeddedMigrations().front()};
+  ASSERT_EQ(first[0].version, 1);
+  ASSERT_TRUE(Migrate(pool, first).ok());
+  // Two rows as 0001 shaped them, the later-created one inserted first.
+  ASSERT_TRUE(pool.Exec("INSERT INTO webhook_deliveries (id, job_id, event, url, payload,"
+                        " last_status, created_at) VALUES"
+                        " ('d-late', 'j', 'completed', 'http://h/x', '{}', 503,"
+                        "  timestamptz '2026-01-02Z'),"
+                        " ('d-early', 'j', 'submitted', 'http://h/x', '{}', NULL,"
+                        "  timestamptz '2026-01-01Z')")
+                  .ok());
+  auto migrated = Migrate(pool, EmbeddedMigrations());
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  auto rows = pool.Exec(
+      "SELECT delivery_id, sequence, last_http_status, tenant_id, max_attempts"
+      " FROM webhook_deliveries ORDER BY sequence");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(rows->Text(0, 0), "d-early");  // numbered in creation order
+  EXPECT_EQ(*rows->Int(0, 1), 1);
+  EXPECT_EQ(rows->Text(1, 0), "d-late");
+  EXPECT_EQ(*rows->Int(1, 1), 2);
+  EXPECT_EQ(*rows->Int(1, 2), 503);
+  EXPECT_EQ(rows->Text(1, 3), "");
+  EXPECT_EQ(*rows->Int(1, 4), 1);
+  // New rows continue the numbering.
+  auto added = pool.Exec(
+      "INSERT INTO webhook_deliveries (delivery_id, job_id, event, url, payload,"
+      " next_attempt_at, created_at, updated_at) VALUES ('d-new', 'j', 'completed',"
+      " 'http://h/x', '{}', now(), now(), now()) RETURNING sequence");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(*added->Int(0, 0), 3);
 }
 
 TEST(MigrateTest, ConcurrentRunsApplyEachMigrationOnce) {

@@ -1,0 +1,210 @@
+// PostgresDeliveryStore: webhook_deliveries rows <-> Delivery, and the single-statement
+// claim, due-list and list queries.
+#include "webhook/postgres/postgres_delivery_store.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "pg/values.h"
+
+namespace gitops::webhook {
+namespace {
+
+// The columns DecodeDelivery reads, in its order (also a RETURNING list).
+constexpr const char* kColumns =
+    "delivery_id, job_id, tenant_id, resource_type, event, url, payload, sequence, attempts,"
+    " retries, max_attempts, timeout_ms, status, last_http_status, last_error,"
+    " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at)";
+
+Error NotFound(std::string_view delivery_id) {
+  return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
+}
+
+// "" and 0 mean "none" in Delivery; NULL in the table.
+pg::Param TextOrNull(const std::string& text) {
+  return text.empty() ? pg::Param() : pg::Param(text);
+}
+pg::Param StatusOrNull(int http_status) {
+  return http_status == 0 ? pg::Param() : pg::Param(std::to_string(http_status));
+}
+
+Result<Delivery> DecodeDelivery(const pg::Rows& rows, size_t r) {
+  Delivery d;
+  d.delivery_id = rows.Text(r, 0);
+  d.job_id = rows.Text(r, 1);
+  d.tenant_id = rows.Text(r, 2);
+  d.resource_type = rows.Text(r, 3);
+  d.event = rows.Text(r, 4);
+  d.url = rows.Text(r, 5);
+  d.payload = rows.Text(r, 6);
+  auto sequence = rows.Int(r, 7);
+  auto attempts = rows.Int(r, 8);
+  auto retries = rows.Int(r, 9);
+  auto max_attempts = rows.Int(r, 10);
+  auto timeout_ms = rows.Int(r, 11);
+  for (const auto* n : {&sequence, &attempts, &retries, &max_attempts, &timeout_ms}) {
+    if (!n->ok()) return Unexpected(n->error());
+  }
+  d.sequence = *sequence;
+  d.attempts = static_cast<int>(*attempts);
+  d.retries = static_cast<int>(*retries);
+  d.max_attempts = static_cast<int>(*max_attempts);
+  d.timeout_ms = static_cast<int>(*timeout_ms);
+  auto status = ParseDeliveryStatus(rows.Text(r, 12));
+  if (!status) {
+    return Unexpected(ErrorCode::kInternal,
+                      "delivery " + d.delivery_id + " has an unknown status in PostgreSQL");
+  }
+  d.status = *status;
+  if (!rows.IsNull(r, 13)) {
+    auto http_status = rows.Int(r, 13);
+    if (!http_status.ok()) return Unexpected(std::move(http_status).error());
+    d.last_http_status = static_cast<int>(*http_status);
+  }
+  d.last_error = rows.Text(r, 14);
+  auto next_attempt_at = pg::TimeAt(rows, r, 15);
+  auto created_at = pg::TimeAt(rows, r, 16);
+  auto updated_at = pg::TimeAt(rows, r, 17);
+  for (const auto* t : {&next_attempt_at, &created_at, &updated_at}) {
+    if (!t->ok()) return Unexpected(t->error());
+  }
+  d.next_attempt_at = *next_attempt_at;
+  d.created_at = *created_at;
+  d.updated_at = *updated_at;
+  return d;
+}
+
+Result<std::vector<Delivery>> DecodeAll(const pg::Rows& rows) {
+  std::vector<Delivery> out;
+  out.reserve(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    auto d = DecodeDelivery(rows, r);
+    if (!d.ok()) return Unexpected(std::move(d).error());
+    out.push_back(*std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+PostgresDeliveryStore::PostgresDeliveryStore(std::shared_ptr<pg::Pool> pool)
+    : pool_(std::move(pool)) {}
+
+Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
+  if (delivery.delivery_id.empty() || delivery.job_id.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
+  }
+  auto rows = pool_->Exec(
+      "INSERT INTO webhook_deliveries (delivery_id, job_id, tenant_id, resource_type, event, url,"
+      " payload, attempts, retries, max_attempts, timeout_ms, status, last_http_status,"
+      " last_error, next_attempt_at, created_at, updated_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+      " gitops_ts($15::bigint), gitops_ts($16::bigint), gitops_ts($17::bigint))"
+      " ON CONFLICT (delivery_id) DO NOTHING RETURNING sequence",
+      {delivery.delivery_id, delivery.job_id, delivery.tenant_id, delivery.resource_type,
+       delivery.event, delivery.url, delivery.payload, std::to_string(delivery.attempts),
+       std::to_string(delivery.retries), std::to_string(delivery.max_attempts),
+       std::to_string(delivery.timeout_ms), std::string(DeliveryStatusName(delivery.status)),
+       StatusOrNull(delivery.last_http_status), TextOrNull(delivery.last_error),
+       pg::MicrosParam(delivery.next_attempt_at), pg::MicrosParam(delivery.created_at),
+       pg::MicrosParam(delivery.updated_at)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (rows->empty()) {
+    return Unexpected(ErrorCode::kAlreadyExists,
+                      "delivery " + delivery.delivery_id + " already exists");
+  }
+  auto sequence = rows->Int(0, 0);
+  if (!sequence.ok()) return Unexpected(std::move(sequence).error());
+  delivery.sequence = *sequence;
+  return delivery;
+}
+
+Result<Delivery> PostgresDeliveryStore::Get(std::string_view delivery_id) {
+  auto rows = pool_->Exec(std::string("SELECT ") + kColumns +
+                              " FROM webhook_deliveries WHERE delivery_id = $1",
+                          {std::string(delivery_id)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (rows->empty()) return Unexpected(NotFound(delivery_id));
+  return DecodeDelivery(*rows, 0);
+}
+
+Status PostgresDeliveryStore::Update(const Delivery& d) {
+  auto rows = pool_->Exec(
+      "UPDATE webhook_deliveries SET job_id = $2, tenant_id = $3, resource_type = $4,"
+      " event = $5, url = $6, payload = $7, attempts = $8, retries = $9, max_attempts = $10,"
+      " timeout_ms = $11, status = $12, last_http_status = $13, last_error = $14,"
+      " next_attempt_at = gitops_ts($15::bigint), updated_at = gitops_ts($16::bigint)"
+      " WHERE delivery_id = $1 RETURNING 1",
+      {d.delivery_id, d.job_id, d.tenant_id, d.resource_type, d.event, d.url, d.payload,
+       std::to_string(d.attempts), std::to_string(d.retries), std::to_string(d.max_attempts),
+       std::to_string(d.timeout_ms), std::string(DeliveryStatusName(d.status)),
+       StatusOrNull(d.last_http_status), TextOrNull(d.last_error),
+       pg::MicrosParam(d.next_attempt_at), pg::MicrosParam(d.updated_at)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (rows->empty()) return Unexpected(NotFound(d.delivery_id));
+  return OkStatus();
+}
+
+Result<std::optional<Delivery>> PostgresDeliveryStore::Claim(std::string_view delivery_id,
+                                                             Clock::TimePoint now,
+                                                             Clock::TimePoint lease_until) {
+  // Under READ COMMITTED a concurrent claim blocks on the row lock, then re-checks the WHERE
+  // against the committed row: the lease makes it not due, so it updates nothing.
+  auto rows = pool_->Exec(
+      std::string("UPDATE webhook_deliveries SET attempts = attempts + 1,"
+                  " next_attempt_at = gitops_ts($3::bigint), updated_at = gitops_ts($2::bigint)"
+                  " WHERE delivery_id = $1 AND status = 'pending'"
+                  " AND next_attempt_at <= gitops_ts($2::bigint) RETURNING ") +
+          kColumns,
+      {std::string(delivery_id), pg::MicrosParam(now), pg::MicrosParam(lease_until)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (!rows->empty()) {
+    auto claimed = DecodeDelivery(*rows, 0);
+    if (!claimed.ok()) return Unexpected(std::move(claimed).error());
+    return std::optional<Delivery>(*std::move(claimed));
+  }
+  // Nothing claimed: tell "not claimable" from "no such delivery" (the rare path).
+  auto exists = pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1",
+                            {std::string(delivery_id)});
+  if (!exists.ok()) return Unexpected(std::move(exists).error());
+  if (exists->empty()) return Unexpected(NotFound(delivery_id));
+  return std::optional<Delivery>();
+}
+
+Result<std::vector<Delivery>> PostgresDeliveryStore::ListDue(
+    Clock::TimePoint now, size_t limit, const std::set<std::string>& skip_urls) {
+  nlohmann::json skip = nlohmann::json::array();
+  for (const auto& url : skip_urls) skip.push_back(url);
+  auto rows = pool_->Exec(
+      std::string("SELECT ") + kColumns +
+          " FROM webhook_deliveries d"
+          " WHERE d.status = 'pending' AND d.next_attempt_at <= gitops_ts($1::bigint)"
+          " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.job_id = d.job_id"
+          " AND e.status = 'pending' AND e.sequence < d.sequence)"
+          " AND d.url <> ALL (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
+          " ORDER BY d.next_attempt_at, d.sequence LIMIT $2::bigint",
+      {pg::MicrosParam(now), std::to_string(limit),
+       skip.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  return DecodeAll(*rows);
+}
+
+Result<std::vector<Delivery>> PostgresDeliveryStore::List(const DeliveryFilter& filter) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM webhook_deliveries";
+  pg::Params params;
+  auto where = [&](const char* column, std::string value) {
+    sql += params.empty() ? " WHERE " : " AND ";
+    params.emplace_back(std::move(value));
+    sql += std::string(column) + " = $" + std::to_string(params.size());
+  };
+  if (filter.tenant_id) where("tenant_id", *filter.tenant_id);
+  if (filter.status) where("status", std::string(DeliveryStatusName(*filter.status)));
+  if (filter.job_id) where("job_id", *filter.job_id);
+  params.emplace_back(std::to_string(filter.limit));
+  sql += " ORDER BY sequence DESC LIMIT $" + std::to_string(params.size()) + "::bigint";
+  auto rows = pool_->Exec(sql, params);
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  return DecodeAll(*rows);
+}
+
+}  // namespace gitops::webhook

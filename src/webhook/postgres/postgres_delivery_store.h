@@ -1,0 +1,43 @@
+// PostgresDeliveryStore: the DeliveryStore of production mode, on the webhook_deliveries table
+// (migrations/0001 + 0002). Deliveries survive process restarts, and every process sharing the
+// database sees the same deliveries; Claim is one conditional UPDATE, so of two dispatchers
+// (in any processes) racing for one delivery exactly one gets it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg/pool.h"
+#include "webhook/delivery.h"
+
+namespace gitops::webhook {
+
+class PostgresDeliveryStore final : public DeliveryStore {
+ public:
+  // `pool` must reach a database migrated with pg::Migrate (schema version 2 or later).
+  explicit PostgresDeliveryStore(std::shared_ptr<pg::Pool> pool);
+
+  // DeliveryStore; see delivery.h. Each method is one statement (one round trip, its own
+  // transaction), thread-safe, holds no lock of this object, and returns kUnavailable while
+  // PostgreSQL is down. Times are stored as timestamptz: whole microseconds are kept exactly,
+  // finer parts are dropped. Add returns its argument with the sequence PostgreSQL assigned.
+  Result<Delivery> Add(Delivery delivery) override;
+  Result<Delivery> Get(std::string_view delivery_id) override;
+  Status Update(const Delivery& delivery) override;
+  // UPDATE ... WHERE status = 'pending' AND next_attempt_at <= now RETURNING: row-locked, so
+  // a concurrent claim waits and then sees the lease and gets nothing.
+  Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
+                                        Clock::TimePoint lease_until) override;
+  Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
+                                        const std::set<std::string>& skip_urls) override;
+  Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;
+
+ private:
+  std::shared_ptr<pg::Pool> pool_;
+};
+
+}  // namespace gitops::webhook
