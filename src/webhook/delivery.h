@@ -86,8 +86,7 @@ class DeliveryStore {
   // its claimant dies), set updated_at = now and return the claimed delivery. nullopt when it
   // is settled or not due (e.g. another claimant got it first): of two claims of one due
   // delivery at the same `now`, exactly one succeeds. Errors: kNotFound, kUnavailable.
-  virtual Result<std::optional<Delivery>> Claim(std::string_view delivery_id,
-                                                Clock::TimePoint now,
+  virtual Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                                 Clock::TimePoint lease_until) = 0;
 
   // Pending deliveries due at `now` (next_attempt_at <= now) that head their job's queue (no

@@ -315,9 +315,9 @@ TEST_P(DeliveryStoreContract, TimesKeepAtLeastMicroseconds) {
   d = Add(d);
   auto got = store_->Get(d.delivery_id);
   ASSERT_TRUE(got.ok());
-  for (auto [stored, original] : {std::pair{got->next_attempt_at, d.next_attempt_at},
-                                  std::pair{got->created_at, d.created_at},
-                                  std::pair{got->updated_at, d.updated_at}}) {
+  for (auto [stored, original] :
+       {std::pair{got->next_attempt_at, d.next_attempt_at},
+        std::pair{got->created_at, d.created_at}, std::pair{got->updated_at, d.updated_at}}) {
     EXPECT_GE(stored, floor<microseconds>(original));
     EXPECT_LE(stored, original);
   }

@@ -120,9 +120,9 @@ Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
 }
 
 Result<Delivery> PostgresDeliveryStore::Get(std::string_view delivery_id) {
-  auto rows = pool_->Exec(std::string("SELECT ") + kColumns +
-                              " FROM webhook_deliveries WHERE delivery_id = $1",
-                          {std::string(delivery_id)});
+  auto rows = pool_->Exec(
+      std::string("SELECT ") + kColumns + " FROM webhook_deliveries WHERE delivery_id = $1",
+      {std::string(delivery_id)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   if (rows->empty()) return Unexpected(NotFound(delivery_id));
   return DecodeDelivery(*rows, 0);

@@ -1,7 +1,7 @@
 // PostgresDeliveryStore beyond the shared contract (tests/contract): a down database, two
-// workers racing for one delivery, and the production promise that a delivery pending when its worker died is sent after a restart, with
-// the same delivery_id. Real parts: PostgreSQL, a receiver on 127.0.0.1, CurlSender; time is a
-// FakeClock driven through Dispatcher::RunOnce.
+// workers racing for one delivery, and the production promise that a delivery pending when its
+// worker died is sent after a restart, with the same delivery_id. Real parts: PostgreSQL, a
+// receiver on 127.0.0.1, CurlSender; time is a FakeClock driven through Dispatcher::RunOnce.
 #include "webhook/postgres/postgres_delivery_store.h"
 
 #include <gtest/gtest.h>
@@ -237,9 +237,8 @@ TEST_F(PostgresDeliveryTest, OfTwoWorkersThatBothListADeliveryOnlyOneSendsIt) {
   // Worker b lists the delivery as due; before b claims it, worker a claims it (and is now
   // sending it). b's claim must find it taken.
   Result<std::optional<Delivery>> a_claim = std::optional<Delivery>();
-  InterleavingStore b_view(store_b, [&] {
-    a_claim = store_a.Claim(id, clock.Now(), clock.Now() + seconds(35));
-  });
+  InterleavingStore b_view(
+      store_b, [&] { a_claim = store_a.Claim(id, clock.Now(), clock.Now() + seconds(35)); });
   Dispatcher b(b_view, sender_, clock, Secrets(), Options());
   EXPECT_EQ(b.RunOnce(), 0u);
   ASSERT_TRUE(a_claim.ok() && a_claim->has_value());
