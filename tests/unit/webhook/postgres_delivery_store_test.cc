@@ -199,6 +199,31 @@ TEST_F(PostgresDeliveryTest, ADeliveryWhoseWorkerWasKilledMidSendArrivesAgainAft
   EXPECT_EQ(stored->attempts, 2);
 }
 
+TEST_F(PostgresDeliveryTest, ARedeliveryAskedOfAnotherProcessIsSentByTheWorker) {
+  receiver_.Script("/hook", {testing::Reply::Status(410)});  // gone: failed, not retried
+  FakeClock clock;
+  PostgresDeliveryStore worker_store(NewPool());
+  Dispatcher worker(worker_store, sender_, clock, Secrets(), Options());
+  auto enqueued = worker.Enqueue(Target("/hook"), "completed", Payload("job-1"));
+  ASSERT_TRUE(enqueued.ok() && enqueued->has_value());
+  const std::string id = (*enqueued)->delivery_id;
+  EXPECT_EQ(worker.RunOnce(), 1u);
+  ASSERT_EQ(worker_store.Get(id)->status, DeliveryStatus::kFailed);
+  // A serve replica (its own sessions, a dispatcher that is never started) redelivers; the
+  // worker's next pass sends it.
+  PostgresDeliveryStore serve_store(NewPool());
+  Dispatcher serve(serve_store, sender_, clock, Secrets(), Options());
+  auto redelivered = serve.Redeliver(id);
+  ASSERT_TRUE(redelivered.ok()) << redelivered.error().message;
+  EXPECT_EQ(redelivered->status, DeliveryStatus::kPending);
+  EXPECT_EQ(worker.RunOnce(), 1u);
+  auto seen = Received("/hook");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].header_id, id);
+  EXPECT_EQ(seen[1].attempt, 2);
+  EXPECT_EQ(worker_store.Get(id)->status, DeliveryStatus::kDelivered);
+}
+
 // A store that lets another dispatcher run between this one's ListDue and its Claim.
 class InterleavingStore final : public DeliveryStore {
  public:
