@@ -4,7 +4,9 @@
 // atomically.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "index/resource_index.h"
@@ -30,6 +32,10 @@ class PendingOps {
   // submission was abandoned. The pipeline updates the index first, then releases, so the
   // resource never looks absent in between. Unknown ids are ignored. Thread-safe.
   virtual Status Release(std::string_view job_id) = 0;
+
+  // Release of every id of `job_ids` (one commit in PostgreSQL; the default calls Release for
+  // each and reports the first failure).
+  virtual Status ReleaseMany(const std::vector<std::string>& job_ids);
 };
 
 }  // namespace gitops::index

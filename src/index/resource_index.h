@@ -45,6 +45,13 @@ struct ResourceRecord {
   ResourceKey Key() const { return {resource_type, tenant_id, cluster_id, name}; }
 };
 
+// One write of ResourceIndex::ApplyMany: an Upsert of `record`, or (remove) a Remove of
+// record.Key().
+struct IndexWrite {
+  bool remove = false;
+  ResourceRecord record;
+};
+
 class ResourceIndex {
  public:
   virtual ~ResourceIndex() = default;
@@ -70,6 +77,13 @@ class ResourceIndex {
 
   // Number of records of the tenant per type (types with none are absent).
   virtual Result<std::map<std::string, size_t>> CountByType(std::string_view tenant_id) const = 0;
+
+  // Applies `writes` in order, as Upsert/Remove would, except that removing an absent record
+  // is not an error: the index ends as if each had applied in turn. In PostgreSQL one
+  // transaction (all or nothing); the default calls Upsert/Remove for each and stops at the
+  // first failure. kInvalidArgument (nothing applied) for a write with an empty type, tenant
+  // or name.
+  virtual Status ApplyMany(const std::vector<IndexWrite>& writes);
 };
 
 }  // namespace gitops::index

@@ -22,6 +22,12 @@ struct JobFilter {
   size_t limit = 100;  // 0 = no limit
 };
 
+// One change of a JobStore::UpdateMany call.
+struct JobUpdate {
+  std::string job_id;
+  JobChange change;
+};
+
 struct TenantJobStats {
   uint64_t active_jobs = 0;  // submitted + in_progress
   uint64_t failed_jobs = 0;
@@ -53,6 +59,19 @@ class JobStore {
 
   // Counters over every job of `tenant` (all zero and no last_activity for an unknown tenant).
   virtual Result<TenantJobStats> TenantStats(std::string_view tenant_id) const = 0;
+
+  // Batch calls of the worker pipeline (one round trip / one commit for a whole batch where
+  // the backend has them; the defaults here call Get/Update once per job).
+
+  // The jobs with `job_ids`, in the same order; nullopt for an unknown id. An error only when
+  // the backend failed (then nothing is returned).
+  virtual Result<std::vector<std::optional<Job>>> GetMany(
+      const std::vector<std::string>& job_ids) const;
+
+  // Applies each update as Update would, in order, and returns one Status per update (the one
+  // Update would have returned). Where the backend has transactions, the updates that apply
+  // commit together (once UpdateMany returns they are durable).
+  virtual std::vector<Status> UpdateMany(const std::vector<JobUpdate>& updates);
 };
 
 }  // namespace gitops::jobs

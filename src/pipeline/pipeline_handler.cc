@@ -64,6 +64,14 @@ struct Progress {
   }
 };
 
+// A job's outcome decided by End, waiting for CommitEndings.
+struct Ending {
+  jobs::JobUpdate update;
+  size_t position = 0;   // in the batch
+  bool indexed = false;  // has a write in the batch's pending index writes
+  bool notify = false;   // tell the webhook sender once stored (JobEnded)
+};
+
 // A create/update/delete planned in this batch, waiting for the batch's push.
 struct PlannedWrite {
   Progress progress;
@@ -85,10 +93,12 @@ class PipelineHandler::Run {
 
   void Execute() {
     type_ = deps_.types.Find(batch_.partition);
+    if (!LoadAndStart()) return;
     for (size_t i = 0; i < batch_.job_ids.size() && !writer_lost_; ++i) {
       if (!Start(i)) break;
     }
     Flush();
+    CommitEndings();
   }
 
   // Jobs at the head of the batch that ended.
@@ -99,37 +109,65 @@ class PipelineHandler::Run {
   }
 
  private:
-  // Loads job `i` and moves it on; false when the store failed (the rest is re-delivered).
+  // Loads every job of the batch (one store call) and moves the submitted ones to
+  // in_progress (one store call, one commit); terminal jobs' reservations are released. False
+  // when the store failed (the whole batch is re-delivered).
+  bool LoadAndStart() {
+    auto loaded = deps_.store.GetMany(batch_.job_ids);
+    if (!loaded.ok()) {
+      spdlog::error("pipeline: cannot load the jobs of partition {}: {}", batch_.partition,
+                    loaded.error().message);
+      return false;
+    }
+    loaded_ = std::move(*loaded);
+    std::vector<jobs::JobUpdate> starts;
+    std::vector<size_t> started_at;
+    std::vector<std::string> terminal;
+    for (size_t i = 0; i < loaded_.size(); ++i) {
+      if (!loaded_[i]) continue;
+      if (jobs::IsTerminal(loaded_[i]->status)) {
+        terminal.push_back(batch_.job_ids[i]);
+      } else if (loaded_[i]->status == JobStatus::kSubmitted) {
+        starts.push_back({batch_.job_ids[i],
+                          jobs::JobChange().SetStatus(JobStatus::kInProgress).Log("Job started")});
+        started_at.push_back(i);
+      }
+    }
+    if (!terminal.empty()) (void)deps_.pending.ReleaseMany(terminal);
+    start_status_.assign(loaded_.size(), OkStatus());
+    if (!starts.empty()) {
+      std::vector<Status> statuses = deps_.store.UpdateMany(starts);
+      for (size_t k = 0; k < started_at.size(); ++k) {
+        if (k < statuses.size()) start_status_[started_at[k]] = std::move(statuses[k]);
+      }
+    }
+    return true;
+  }
+
+  // Moves loaded job `i` on; false when its start failed (the rest is re-delivered).
   bool Start(size_t i) {
     const std::string& job_id = batch_.job_ids[i];
-    auto loaded = deps_.store.Get(job_id);
-    if (!loaded.ok()) {
-      if (loaded.error().code == ErrorCode::kNotFound) {
-        spdlog::warn("pipeline: job {} of partition {} is not in the store; skipped", job_id,
-                     batch_.partition);
-        ended_[i] = true;
-        return true;
-      }
-      spdlog::error("pipeline: cannot load job {}: {}", job_id, loaded.error().message);
-      return false;
+    if (!loaded_[i]) {
+      spdlog::warn("pipeline: job {} of partition {} is not in the store; skipped", job_id,
+                   batch_.partition);
+      ended_[i] = true;
+      return true;
     }
     Progress p;
     p.position = i;
-    p.job = std::move(*loaded);
+    p.job = std::move(*loaded_[i]);
     if (!p.job.metadata.is_object()) p.job.metadata = Json::object();
     if (jobs::IsTerminal(p.job.status)) {
-      (void)deps_.pending.Release(job_id);
-      ended_[i] = true;
+      ended_[i] = true;  // released by LoadAndStart
       return true;
     }
     const bool redelivered = p.job.status == JobStatus::kInProgress;
     if (redelivered) {
       p.Log("Job resumed after an interrupted attempt");
     } else {
-      Status started = deps_.store.Update(
-          job_id, jobs::JobChange().SetStatus(JobStatus::kInProgress).Log("Job started"));
-      if (!started.ok()) {
-        spdlog::error("pipeline: cannot start job {}: {}", job_id, started.error().message);
+      if (!start_status_[i].ok()) {
+        spdlog::error("pipeline: cannot start job {}: {}", job_id,
+                      start_status_[i].error().message);
         return false;
       }
       p.job.status = JobStatus::kInProgress;
@@ -417,7 +455,55 @@ class PipelineHandler::Run {
       Finish(std::move(w), commit_id, repository);
     }
     planned_.clear();
+    CommitEndings();
     overlay_.clear();  // the index now holds every write that landed
+  }
+
+  // Stores what End decided since the last call, in three calls for the lot: the index
+  // writes first (so a resource never looks absent in between), then the jobs' outcomes, then
+  // the reservations of the jobs whose outcome was stored.
+  void CommitEndings() {
+    if (!index_writes_.empty()) {
+      Status indexed = deps_.index.ApplyMany(index_writes_);
+      if (!indexed.ok()) {
+        // Git holds the changes; the index is rebuilt from Git at the next start.
+        spdlog::error("pipeline: index update of {} writes of partition {} failed: {}",
+                      index_writes_.size(), batch_.partition, indexed.error().message);
+        for (Ending& e : endings_) {
+          if (e.indexed) {
+            e.update.change.append_logs.push_back(
+                "Resource index update failed (Git holds the change): " + indexed.error().message);
+          }
+        }
+      }
+      index_writes_.clear();
+    }
+    if (endings_.empty()) return;
+    std::vector<jobs::JobUpdate> updates;
+    updates.reserve(endings_.size());
+    for (Ending& e : endings_) updates.push_back(std::move(e.update));
+    std::vector<Status> stored = deps_.store.UpdateMany(updates);
+    std::vector<std::string> releases;
+    for (size_t k = 0; k < endings_.size(); ++k) {
+      const Ending& e = endings_[k];
+      if (k >= stored.size() || !stored[k].ok()) {
+        // Left in_progress: re-delivered later, when its Job-Id trailer keeps it from
+        // committing twice.
+        spdlog::error("pipeline: cannot record the end of job {}: {}", updates[k].job_id,
+                      k < stored.size() ? stored[k].error().message : "no answer");
+        continue;
+      }
+      releases.push_back(updates[k].job_id);
+      if (e.position < ended_.size()) ended_[e.position] = true;
+    }
+    if (!releases.empty()) (void)deps_.pending.ReleaseMany(releases);
+    // Deliveries may have settled before the "pending" stored above.
+    for (size_t k = 0; k < endings_.size(); ++k) {
+      if (endings_[k].notify && k < stored.size() && stored[k].ok()) {
+        deps_.webhooks.JobEnded(updates[k].job_id);
+      }
+    }
+    endings_.clear();
   }
 
   // Ends a write whose commit is on the remote branch.
@@ -431,23 +517,19 @@ class PipelineHandler::Run {
     p.Meta("repository", repository);
     SendStage(p, "committed", Json{{"git_commit", commit_id}, {"manifest_path", w.record.path}});
     SendStage(p, "pushed", Json{{"git_commit", commit_id}, {"repository", repository}});
-    Status indexed;
     if (w.is_delete) {
-      indexed = deps_.index.Remove(key);
-      if (!indexed.ok() && indexed.error().code == ErrorCode::kNotFound) indexed = OkStatus();
+      w.record.resource_type = key.resource_type;
+      w.record.tenant_id = key.tenant_id;
+      w.record.cluster_id = key.cluster_id;
+      w.record.name = key.name;
+      index_writes_.push_back({true, std::move(w.record)});
     } else {
       w.record.git_commit = commit_id;
       w.record.repository = repository;
       w.record.updated_at = deps_.clock.Now();
-      indexed = deps_.index.Upsert(w.record);
+      index_writes_.push_back({false, std::move(w.record)});
     }
-    if (!indexed.ok()) {
-      // Git holds the change; the index is rebuilt from Git at the next start.
-      spdlog::error("pipeline: index update for job {} failed: {}", p.job.job_id,
-                    indexed.error().message);
-      p.Log("Resource index update failed (Git holds the change): " + indexed.error().message);
-    }
-    End(std::move(p), JobStatus::kCompleted, std::nullopt, std::nullopt);
+    End(std::move(p), JobStatus::kCompleted, std::nullopt, std::nullopt, /*indexed=*/true);
   }
 
   void Read(Progress p) {
@@ -506,10 +588,11 @@ class PipelineHandler::Run {
     End(std::move(p), JobStatus::kFailed, std::nullopt, message);
   }
 
-  // Notifies (single mode: now; staged: the final stage), stores the outcome, releases the
-  // job's reservation, and marks the job ended when the store took it.
+  // Notifies (single mode: now; staged: the final stage) and queues the outcome for
+  // CommitEndings, which stores it, releases the job's reservation, and marks the job ended
+  // when the store took it. `indexed`: the job has a write in index_writes_.
   void End(Progress p, JobStatus status, std::optional<Json> result,
-           std::optional<std::string> error) {
+           std::optional<std::string> error, bool indexed = false) {
     const bool is_write = p.job.operation == Operation::kCreate ||
                           p.job.operation == Operation::kUpdate ||
                           p.job.operation == Operation::kDelete;
@@ -533,18 +616,10 @@ class PipelineHandler::Run {
     change.metadata = std::move(p.new_metadata);
     change.result = std::move(result);
     change.error = std::move(error);
-    Status stored = deps_.store.Update(p.job.job_id, change);
-    if (!stored.ok()) {
-      // Left in_progress: re-delivered later, when its Job-Id trailer keeps it from committing
-      // twice.
-      spdlog::error("pipeline: cannot record the end of job {}: {}", p.job.job_id,
-                    stored.error().message);
-      return;
-    }
-    (void)deps_.pending.Release(p.job.job_id);
-    if (p.position < ended_.size()) ended_[p.position] = true;
-    // Deliveries may have settled before the "pending" above was stored.
-    if (is_write && type_ && type_->webhook.enabled) deps_.webhooks.JobEnded(p.job.job_id);
+    endings_.push_back(Ending{{p.job.job_id, std::move(change)},
+                              p.position,
+                              indexed,
+                              is_write && type_ && type_->webhook.enabled});
   }
 
   webhook::Subject Subject(const Progress& p) const {
@@ -583,6 +658,10 @@ class PipelineHandler::Run {
   bool writer_lost_ = false;  // the guard refused a push: end nothing more in this batch
   std::vector<PlannedWrite> planned_;
   std::map<std::string, std::optional<index::ResourceRecord>> overlay_;
+  std::vector<std::optional<jobs::Job>> loaded_;  // by position, moved out by Start
+  std::vector<Status> start_status_;              // by position: the move to in_progress
+  std::vector<index::IndexWrite> index_writes_;   // since the last CommitEndings, in order
+  std::vector<Ending> endings_;                   // since the last CommitEndings, in order
 };
 
 PipelineOptions PipelineOptionsFromConfig(const config::Config& config) {

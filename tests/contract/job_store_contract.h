@@ -356,4 +356,77 @@ TEST_P(JobStoreContract, ConcurrentUpdatesLoseNoLogLine) {
   EXPECT_EQ(store_->Get(job.job_id)->logs.size(), size_t{kThreads * kLines});
 }
 
+TEST_P(JobStoreContract, GetManyAnswersInOrderWithNulloptForUnknownIds) {
+  jobs::Job a = Put(NewJob("tenant1"));
+  jobs::Job b = Put(NewJob("tenant2"));
+  auto got = store_->GetMany({b.job_id, NewUuid(), a.job_id});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(got->size(), 3u);
+  ASSERT_TRUE((*got)[0].has_value());
+  EXPECT_EQ((*got)[0]->tenant_id, "tenant2");
+  EXPECT_EQ((*got)[0]->spec.dump(), R"({"zeta":1,"alpha":{"nested":true}})");
+  EXPECT_FALSE((*got)[1].has_value());
+  ASSERT_TRUE((*got)[2].has_value());
+  EXPECT_EQ((*got)[2]->job_id, a.job_id);
+  EXPECT_TRUE(store_->GetMany({})->empty());
+}
+
+TEST_P(JobStoreContract, UpdateManyAppliesEachChangeAndAnswersPerChange) {
+  jobs::Job started = Put(NewJob());
+  jobs::Job untouched = Put(NewJob());
+  jobs::Job done = Put(NewJob());
+  clock_.Advance(std::chrono::seconds(2));
+  auto statuses = store_->UpdateMany({
+      {started.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress).Log("Job started")},
+      {NewUuid(), jobs::JobChange().Log("x")},
+      {done.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kCompleted)},  // illegal
+      {untouched.job_id, jobs::JobChange().Meta("k", "v").SetResult({{"n", 1}}).SetError("e")},
+  });
+  ASSERT_EQ(statuses.size(), 4u);
+  EXPECT_TRUE(statuses[0].ok());
+  ASSERT_FALSE(statuses[1].ok());
+  EXPECT_EQ(statuses[1].error().code, ErrorCode::kNotFound);
+  ASSERT_FALSE(statuses[2].ok());
+  EXPECT_EQ(statuses[2].error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(statuses[3].ok());
+
+  auto got = store_->Get(started.job_id);
+  EXPECT_EQ(got->status, jobs::JobStatus::kInProgress);
+  EXPECT_EQ(got->logs, std::vector<std::string>{"Job started"});
+  EXPECT_EQ(got->updated_at, clock_.Now());
+  EXPECT_EQ(store_->Get(done.job_id)->status, jobs::JobStatus::kSubmitted);
+  auto other = store_->Get(untouched.job_id);
+  EXPECT_EQ(other->status, jobs::JobStatus::kSubmitted);
+  EXPECT_EQ(other->metadata.dump(), R"({"k":"v"})");
+  EXPECT_EQ(other->result.dump(), R"({"n":1})");
+  EXPECT_EQ(other->error.value_or(""), "e");
+}
+
+TEST_P(JobStoreContract, UpdateManyOfOneJobTwiceAppliesThemInTurn) {
+  jobs::Job job = Put(NewJob());
+  auto statuses = store_->UpdateMany({
+      {job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kInProgress).Log("one")},
+      {job.job_id, jobs::JobChange().SetStatus(jobs::JobStatus::kCompleted).Log("two")},
+  });
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_TRUE(statuses[1].ok());
+  auto got = store_->Get(job.job_id);
+  EXPECT_EQ(got->status, jobs::JobStatus::kCompleted);
+  EXPECT_EQ(got->logs, (std::vector<std::string>{"one", "two"}));
+}
+
+TEST_P(JobStoreContract, UpdateManyRefusesANonObjectMetadataChangeAlone) {
+  jobs::Job a = Put(NewJob());
+  jobs::Job b = Put(NewJob());
+  jobs::JobChange bad;
+  bad.metadata = jobs::Json::array();
+  auto statuses = store_->UpdateMany({{a.job_id, bad}, {b.job_id, jobs::JobChange().Log("ok")}});
+  ASSERT_EQ(statuses.size(), 2u);
+  ASSERT_FALSE(statuses[0].ok());
+  EXPECT_EQ(statuses[0].error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(statuses[1].ok());
+  EXPECT_EQ(store_->Get(b.job_id)->logs, std::vector<std::string>{"ok"});
+}
+
 }  // namespace gitops::contract

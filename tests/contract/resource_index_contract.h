@@ -268,4 +268,55 @@ TEST_P(ResourceIndexContract, ConcurrentCreatesOfOneNameExactlyOneIsAccepted) {
   }
 }
 
+TEST_P(ResourceIndexContract, ApplyManyEndsAsIfEachWriteAppliedInTurn) {
+  auto kept = Record("namespace", "tenant1", "cluster-a", "kept");
+  auto gone = Record("namespace", "tenant1", "cluster-a", "gone");
+  Put(gone);
+  auto recreated = Record("namespace", "tenant1", "cluster-a", "recreated");
+  auto recreated_v2 = recreated;
+  recreated_v2.flavor = "large";
+  std::vector<index::IndexWrite> writes = {
+      {false, kept},
+      {true, gone},
+      {false, recreated},
+      {true, recreated},
+      {false, recreated_v2},
+      {true, Record("namespace", "tenant1", "cluster-a", "never-there")},  // not an error
+  };
+  ASSERT_TRUE(index_->ApplyMany(writes).ok());
+  EXPECT_EQ(
+      Names(index_->List("namespace", std::nullopt, std::nullopt)),
+      (std::vector<std::string>{"namespace/cluster-a/kept", "namespace/cluster-a/recreated"}));
+  auto got = index_->Get(recreated.Key());
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->flavor, "large");
+  EXPECT_EQ(got->spec.dump(), R"({"zeta":1,"alpha":"two"})");
+  EXPECT_EQ(got->updated_at, recreated.updated_at);
+  EXPECT_TRUE(index_->ApplyMany({}).ok());
+}
+
+TEST_P(ResourceIndexContract, ApplyManyWithAnEmptyNameChangesNothing) {
+  auto bad = Record("namespace", "tenant1", "cluster-a", "");
+  auto status =
+      index_->ApplyMany({{false, Record("namespace", "tenant1", "cluster-a", "a")}, {false, bad}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(Names(index_->List("namespace", std::nullopt, std::nullopt)).empty());
+}
+
+TEST_P(ResourceIndexContract, ReleaseManyDropsEveryListedReservation) {
+  index::ResourceKey other = kNs;
+  other.name = "other";
+  index::ResourceKey third = kNs;
+  third.name = "third";
+  ASSERT_TRUE(pending_->Reserve(kNs, index::PendingOp::kCreate, "job-1").ok());
+  ASSERT_TRUE(pending_->Reserve(other, index::PendingOp::kCreate, "job-2").ok());
+  ASSERT_TRUE(pending_->Reserve(third, index::PendingOp::kCreate, "job-3").ok());
+  ASSERT_TRUE(pending_->ReleaseMany({"job-1", "job-2", "never-reserved"}).ok());
+  EXPECT_TRUE(pending_->Reserve(kNs, index::PendingOp::kCreate, "job-4").ok());
+  EXPECT_TRUE(pending_->Reserve(other, index::PendingOp::kCreate, "job-5").ok());
+  EXPECT_EQ(pending_->Reserve(third, index::PendingOp::kCreate, "job-6").error().code,
+            ErrorCode::kAlreadyExists);
+}
+
 }  // namespace gitops::contract

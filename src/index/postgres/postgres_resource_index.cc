@@ -1,6 +1,8 @@
 // PostgresResourceIndex: resources and pending_ops access.
 #include "index/postgres/postgres_resource_index.h"
 
+#include <chrono>
+#include <map>
 #include <utility>
 
 #include "pg/values.h"
@@ -64,6 +66,65 @@ Status PostgresResourceIndex::Upsert(ResourceRecord record) {
       " git_commit = excluded.git_commit, repository = excluded.repository,"
       " updated_at = excluded.updated_at",
       params);
+  if (!done.ok()) return Unexpected(std::move(done).error());
+  return OkStatus();
+}
+
+Status PostgresResourceIndex::ApplyMany(const std::vector<IndexWrite>& writes) {
+  for (const IndexWrite& w : writes) GITOPS_RETURN_IF_ERROR(CheckKey(w.record.Key()));
+  // The index ends as if each write applied in turn: only the last write of a key counts.
+  std::map<std::string, const IndexWrite*> last;
+  std::vector<std::string> order;
+  for (const IndexWrite& w : writes) {
+    const ResourceRecord& r = w.record;
+    std::string key =
+        r.resource_type + '\x1f' + r.tenant_id + '\x1f' + r.cluster_id + '\x1f' + r.name;
+    auto [it, inserted] = last.emplace(key, &w);
+    if (inserted) {
+      order.push_back(std::move(key));
+    } else {
+      it->second = &w;
+    }
+  }
+  if (order.empty()) return OkStatus();
+  Json rows = Json::array();
+  for (const std::string& key : order) {
+    const IndexWrite& w = *last.at(key);
+    const ResourceRecord& r = w.record;
+    Json row = Json::object();
+    row["remove"] = w.remove;
+    row["resource_type"] = r.resource_type;
+    row["tenant_id"] = r.tenant_id;
+    row["cluster_id"] = r.cluster_id;
+    row["name"] = r.name;
+    row["flavor"] = r.flavor;
+    row["spec"] = r.spec.is_null() ? Json::object() : r.spec;
+    row["path"] = r.path;
+    row["git_commit"] = r.git_commit;
+    row["repository"] = r.repository;
+    row["updated_us"] =
+        std::chrono::duration_cast<std::chrono::microseconds>(r.updated_at.time_since_epoch())
+            .count();
+    rows.push_back(std::move(row));
+  }
+  // Keys are distinct, so the DELETE and the INSERT of the one statement never meet.
+  auto done = pool_->Exec(
+      "WITH w AS (SELECT * FROM json_to_recordset($1::json) AS w(remove boolean,"
+      " resource_type text, tenant_id text, cluster_id text, name text, flavor text, spec json,"
+      " path text, git_commit text, repository text, updated_us bigint)),"
+      " d AS (DELETE FROM resources r USING w WHERE w.remove"
+      " AND r.resource_type = w.resource_type COLLATE \"C\""
+      " AND r.tenant_id = w.tenant_id COLLATE \"C\" AND r.cluster_id = w.cluster_id COLLATE \"C\""
+      " AND r.name = w.name COLLATE \"C\")"
+      " INSERT INTO resources (resource_type, tenant_id, cluster_id, name, flavor, spec, path,"
+      " git_commit, repository, updated_at)"
+      " SELECT resource_type, tenant_id, cluster_id, name, flavor, spec, path, git_commit,"
+      " repository, gitops_ts(updated_us) FROM w WHERE NOT w.remove"
+      " ON CONFLICT (resource_type, tenant_id, cluster_id, name) DO UPDATE SET"
+      " flavor = excluded.flavor, spec = excluded.spec, path = excluded.path,"
+      " git_commit = excluded.git_commit, repository = excluded.repository,"
+      " updated_at = excluded.updated_at",
+      {pg::JsonParam(rows)});
   if (!done.ok()) return Unexpected(std::move(done).error());
   return OkStatus();
 }
@@ -177,6 +238,18 @@ Status PostgresResourceIndex::Reserve(const ResourceKey& key, PendingOp op,
 
 Status PostgresResourceIndex::Release(std::string_view job_id) {
   auto rows = pool_->Exec("DELETE FROM pending_ops WHERE job_id = $1", {std::string(job_id)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  return OkStatus();
+}
+
+Status PostgresResourceIndex::ReleaseMany(const std::vector<std::string>& job_ids) {
+  if (job_ids.empty()) return OkStatus();
+  Json ids = Json::array();
+  for (const std::string& id : job_ids) ids.push_back(id);
+  auto rows = pool_->Exec(
+      "DELETE FROM pending_ops WHERE job_id IN"
+      " (SELECT json_array_elements_text($1::json) COLLATE \"C\")",
+      {pg::JsonParam(ids)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   return OkStatus();
 }

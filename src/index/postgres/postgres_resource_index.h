@@ -32,8 +32,13 @@ class PostgresResourceIndex final : public ResourceIndex, public PendingOps {
   Result<std::vector<ResourceRecord>> ListTenant(std::string_view tenant_id) const override;
   Result<std::map<std::string, size_t>> CountByType(std::string_view tenant_id) const override;
 
+  // One statement (one transaction): the last write of each key is applied.
+  Status ApplyMany(const std::vector<IndexWrite>& writes) override;
+
   Status Reserve(const ResourceKey& key, PendingOp op, std::string_view job_id) override;
   Status Release(std::string_view job_id) override;
+  // One DELETE for the lot.
+  Status ReleaseMany(const std::vector<std::string>& job_ids) override;
 
  private:
   Result<std::vector<ResourceRecord>> Query(const std::string& where_order,

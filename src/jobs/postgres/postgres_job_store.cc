@@ -97,6 +97,16 @@ Result<Job> DecodeJob(const pg::Rows& rows, size_t r) {
   return job;
 }
 
+// The statuses a job may be in for a change to `to` to be legal (the state machine of job.h).
+std::vector<JobStatus> LegalFrom(JobStatus to) {
+  std::vector<JobStatus> out;
+  for (JobStatus s :
+       {JobStatus::kSubmitted, JobStatus::kInProgress, JobStatus::kCompleted, JobStatus::kFailed}) {
+    if (CheckTransition(s, to).ok()) out.push_back(s);
+  }
+  return out;
+}
+
 Error NotFound(std::string_view job_id) {
   return MakeError(ErrorCode::kNotFound, "job " + std::string(job_id) + " not found");
 }
@@ -212,12 +222,9 @@ Status PostgresJobStore::Update(std::string_view job_id, const JobChange& change
   // The statuses a job may be in for `change.status` to be legal (the state machine of job.h).
   std::string from = "{";
   if (change.status) {
-    for (JobStatus s : {JobStatus::kSubmitted, JobStatus::kInProgress, JobStatus::kCompleted,
-                        JobStatus::kFailed}) {
-      if (CheckTransition(s, *change.status).ok()) {
-        if (from.size() > 1) from += ",";
-        from += JobStatusName(s);
-      }
+    for (JobStatus s : LegalFrom(*change.status)) {
+      if (from.size() > 1) from += ",";
+      from += JobStatusName(s);
     }
   }
   from += "}";
@@ -260,6 +267,91 @@ Status PostgresJobStore::Update(std::string_view job_id, const JobChange& change
   }
   return Unexpected(ErrorCode::kAborted, "job " + std::string(job_id) +
                                              " kept changing status under a concurrent update");
+}
+
+Result<std::vector<std::optional<Job>>> PostgresJobStore::GetMany(
+    const std::vector<std::string>& job_ids) const {
+  std::vector<std::optional<Job>> out(job_ids.size());
+  if (job_ids.empty()) return out;
+  Json ids = Json::array();
+  for (const std::string& id : job_ids) ids.push_back(id);
+  auto rows = pool_->Exec(std::string(kSelectColumns) +
+                              "WHERE job_id IN (SELECT json_array_elements_text($1::json)"
+                              " COLLATE \"C\")",
+                          {pg::JsonParam(ids)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  std::unordered_map<std::string_view, size_t> row_of;
+  for (size_t r = 0; r < rows->size(); ++r) row_of.emplace(rows->Text(r, 0), r);
+  for (size_t i = 0; i < job_ids.size(); ++i) {
+    auto it = row_of.find(job_ids[i]);
+    if (it == row_of.end()) continue;
+    auto job = DecodeJob(*rows, it->second);
+    if (!job.ok()) return Unexpected(std::move(job).error());
+    out[i] = std::move(*job);
+  }
+  return out;
+}
+
+std::vector<Status> PostgresJobStore::UpdateMany(const std::vector<JobUpdate>& updates) {
+  std::vector<Status> out(updates.size(), OkStatus());
+  std::unordered_set<std::string_view> ids;
+  for (const JobUpdate& u : updates) {
+    if (!ids.insert(u.job_id).second) return JobStore::UpdateMany(updates);  // in turn
+  }
+  // Every well-formed change in one statement: the row locks make each check-and-apply
+  // atomic, and the statement is one transaction, one commit.
+  Json rows = Json::array();
+  std::vector<size_t> sent;  // index in `updates` of each row
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const JobChange& change = updates[i].change;
+    if (!change.metadata.is_null() && !change.metadata.is_object()) {
+      out[i] = Unexpected(ErrorCode::kInvalidArgument, "job metadata change must be a JSON object");
+      continue;
+    }
+    Json from = Json::array();
+    if (change.status) {
+      for (JobStatus s : LegalFrom(*change.status)) from.push_back(JobStatusName(s));
+    }
+    Json logs = Json::array();
+    for (const auto& line : change.append_logs) logs.push_back(line);
+    Json row = Json::object();
+    row["job_id"] = updates[i].job_id;
+    row["status"] = change.status ? Json(JobStatusName(*change.status)) : Json(nullptr);
+    row["from_list"] = std::move(from);
+    row["logs"] = std::move(logs);
+    row["metadata"] = change.metadata.is_object() ? change.metadata : Json::object();
+    row["set_result"] = change.result.has_value();
+    row["result"] = change.result ? *change.result : Json(nullptr);
+    row["set_error"] = change.error.has_value();
+    row["error"] = change.error ? Json(*change.error) : Json(nullptr);
+    rows.push_back(std::move(row));
+    sent.push_back(i);
+  }
+  if (sent.empty()) return out;
+  constexpr const char* kUpdateMany =
+      "UPDATE jobs SET status = coalesce(c.status, jobs.status), logs = jobs.logs || c.logs,"
+      " metadata = jobs.metadata || c.metadata,"
+      " result = CASE WHEN c.set_result THEN c.result ELSE jobs.result END,"
+      " error = CASE WHEN c.set_error THEN c.error ELSE jobs.error END,"
+      " updated_at = gitops_ts($2::bigint)"
+      " FROM json_to_recordset($1::json) AS c(job_id text, status text, from_list jsonb,"
+      " logs jsonb, metadata jsonb, set_result boolean, result json, set_error boolean,"
+      " error text)"
+      " WHERE jobs.job_id = c.job_id COLLATE \"C\""
+      " AND (c.status IS NULL OR c.from_list ? jobs.status) RETURNING jobs.job_id";
+  auto applied = pool_->Exec(kUpdateMany, {pg::JsonParam(rows), pg::MicrosParam(clock_.Now())});
+  if (!applied.ok()) {
+    for (size_t i : sent) out[i] = Unexpected(applied.error());
+    return out;
+  }
+  std::unordered_set<std::string_view> done;
+  for (size_t r = 0; r < applied->size(); ++r) done.insert(applied->Text(r, 0));
+  for (size_t i : sent) {
+    // Not applied: an unknown id or an illegal move; Update tells which (or applies it, when
+    // the job moved meanwhile into a status the change may leave).
+    if (done.count(updates[i].job_id) == 0) out[i] = Update(updates[i].job_id, updates[i].change);
+  }
+  return out;
 }
 
 Result<std::vector<Job>> PostgresJobStore::List(const JobFilter& filter) const {

@@ -39,6 +39,12 @@ class PostgresJobStore final : public JobStore {
   Status Update(std::string_view job_id, const JobChange& change) override;
   Result<std::vector<Job>> List(const JobFilter& filter) const override;
   Result<TenantJobStats> TenantStats(std::string_view tenant_id) const override;
+  // One SELECT for the lot.
+  Result<std::vector<std::optional<Job>>> GetMany(
+      const std::vector<std::string>& job_ids) const override;
+  // One UPDATE statement (one commit) for every update whose state-machine check passes; the
+  // others (and a call listing a job twice) go through Update one by one for their answer.
+  std::vector<Status> UpdateMany(const std::vector<JobUpdate>& updates) override;
 
  private:
   struct PendingCreate;

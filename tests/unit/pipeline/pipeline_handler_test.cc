@@ -26,6 +26,89 @@ bool HasLog(const jobs::Job& job, const std::string& needle) {
 
 using PipelineHandlerTest = PipelineTest;
 
+// Forwards to a JobStore and counts the calls that write.
+class CountingJobStore final : public jobs::JobStore {
+ public:
+  explicit CountingJobStore(jobs::JobStore& inner) : inner_(inner) {}
+  Status Create(jobs::Job job) override { return inner_.Create(std::move(job)); }
+  Result<jobs::Job> Get(std::string_view id) const override {
+    ++gets;
+    return inner_.Get(id);
+  }
+  Status Update(std::string_view id, const jobs::JobChange& change) override {
+    ++updates;
+    return inner_.Update(id, change);
+  }
+  Result<std::vector<jobs::Job>> List(const jobs::JobFilter& filter) const override {
+    return inner_.List(filter);
+  }
+  Result<jobs::TenantJobStats> TenantStats(std::string_view tenant) const override {
+    return inner_.TenantStats(tenant);
+  }
+  Result<std::vector<std::optional<jobs::Job>>> GetMany(
+      const std::vector<std::string>& ids) const override {
+    ++get_manys;
+    return inner_.GetMany(ids);
+  }
+  std::vector<Status> UpdateMany(const std::vector<jobs::JobUpdate>& batch) override {
+    ++update_manys;
+    return inner_.UpdateMany(batch);
+  }
+  mutable int gets = 0, get_manys = 0;
+  int updates = 0, update_manys = 0;
+
+ private:
+  jobs::JobStore& inner_;
+};
+
+// Forwards to the memory index and counts the calls that write.
+class CountingIndex final : public index::ResourceIndex, public index::PendingOps {
+ public:
+  explicit CountingIndex(index::MemoryResourceIndex& inner) : inner_(inner) {}
+  Status Upsert(index::ResourceRecord r) override {
+    ++single_writes;
+    return inner_.Upsert(std::move(r));
+  }
+  Status Remove(const index::ResourceKey& key) override {
+    ++single_writes;
+    return inner_.Remove(key);
+  }
+  Result<index::ResourceRecord> Get(const index::ResourceKey& key) const override {
+    return inner_.Get(key);
+  }
+  Result<std::vector<index::ResourceRecord>> List(
+      std::string_view type, const std::optional<std::string>& tenant,
+      const std::optional<std::string>& cluster) const override {
+    return inner_.List(type, tenant, cluster);
+  }
+  Result<std::vector<index::ResourceRecord>> ListTenant(std::string_view tenant) const override {
+    return inner_.ListTenant(tenant);
+  }
+  Result<std::map<std::string, size_t>> CountByType(std::string_view tenant) const override {
+    return inner_.CountByType(tenant);
+  }
+  Status ApplyMany(const std::vector<index::IndexWrite>& writes) override {
+    ++apply_manys;
+    return inner_.ApplyMany(writes);
+  }
+  Status Reserve(const index::ResourceKey& key, index::PendingOp op,
+                 std::string_view job) override {
+    return inner_.Reserve(key, op, job);
+  }
+  Status Release(std::string_view job) override {
+    ++single_writes;
+    return inner_.Release(job);
+  }
+  Status ReleaseMany(const std::vector<std::string>& jobs) override {
+    ++release_manys;
+    return inner_.ReleaseMany(jobs);
+  }
+  int single_writes = 0, apply_manys = 0, release_manys = 0;
+
+ private:
+  index::MemoryResourceIndex& inner_;
+};
+
 TEST_F(PipelineHandlerTest, CreateCommitsTheRenderedManifest) {
   jobs::Job job = RunOne("namespace", Operation::kCreate, "dev-ns", "small", Json{{"team", "blue"}},
                          "cluster-a");
@@ -247,6 +330,41 @@ TEST_F(PipelineHandlerTest, BatchOfNJobsIsNCommitsAndOnePush) {
               GitIn("namespace", {"rev-parse", "main~" + std::to_string(9 - i)}));
   }
   EXPECT_EQ(GitIn("namespace", {"fsck", "--strict"}), "");
+}
+
+TEST_F(PipelineHandlerTest, BatchIsStoredWithBatchCallsNotOnePerJob) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    ids.push_back(Submit("namespace", Operation::kCreate, "ns" + std::to_string(i), "custom",
+                         Json::object(), "c1"));
+  }
+  ids.push_back(Submit("namespace", Operation::kCreate, "BAD", "custom", Json::object(), "c1"));
+  CountingJobStore store(*store_);
+  CountingIndex counted(*index_);
+  PipelineHandler handler(PipelineDeps{store, counted, counted, *types_, *templates_,
+                                       *repositories_, webhooks_, clock_});
+  jobs::Batch batch;
+  batch.partition = "namespace";
+  batch.job_ids = ids;
+  EXPECT_EQ(handler.Handle(batch), 7u);
+  // One load, one start, one end; one index write and one release for the lot.
+  EXPECT_EQ(store.get_manys, 1);
+  EXPECT_EQ(store.gets, 0);
+  EXPECT_EQ(store.update_manys, 2);
+  EXPECT_EQ(store.updates, 0);
+  EXPECT_EQ(counted.apply_manys, 1);
+  EXPECT_EQ(counted.release_manys, 1);
+  EXPECT_EQ(counted.single_writes, 0);
+  for (size_t i = 0; i + 1 < ids.size(); ++i) {
+    EXPECT_EQ(GetJob(ids[i]).status, JobStatus::kCompleted);
+    EXPECT_TRUE(index_->Get({"namespace", "tenant1", "c1", "ns" + std::to_string(i)}).ok());
+  }
+  EXPECT_EQ(GetJob(ids.back()).status, JobStatus::kFailed);
+  // Every reservation was released: the names can be deleted / the bad one created again.
+  index::ResourceKey ns0{"namespace", "tenant1", "c1", "ns0"};
+  index::ResourceKey bad{"namespace", "tenant1", "c1", "BAD"};
+  EXPECT_TRUE(index_->Reserve(ns0, index::PendingOp::kDelete, "later-1").ok());
+  EXPECT_TRUE(index_->Reserve(bad, index::PendingOp::kCreate, "later-2").ok());
 }
 
 TEST_F(PipelineHandlerTest, ReadReturnsTheManifestFromGit) {
