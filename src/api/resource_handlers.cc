@@ -34,12 +34,6 @@ bool IsWrite(Operation op) {
   return op == Operation::kCreate || op == Operation::kUpdate || op == Operation::kDelete;
 }
 
-index::PendingOp PendingFor(Operation op) {
-  if (op == Operation::kCreate) return index::PendingOp::kCreate;
-  if (op == Operation::kUpdate) return index::PendingOp::kUpdate;
-  return index::PendingOp::kDelete;
-}
-
 // "for tenant 'a'" / "for tenant 'a' in cluster 'b'".
 std::string Where(const ResourceCommand& cmd) {
   std::string out = "for tenant '" + cmd.tenant_id + "'";
@@ -147,7 +141,15 @@ ResourceHandlers::ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue,
       pending_(pending),
       registry_(registry),
       manifests_(manifests),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  // PostgresJobStore is its own Submitter (reservation and INSERT of concurrent submissions
+  // grouped into one transaction); other stores reserve then create, one call each.
+  submitter_ = dynamic_cast<jobs::Submitter*>(&store_);
+  if (!submitter_) {
+    own_submitter_ = std::make_unique<jobs::SeparateSubmitter>(store_, pending_);
+    submitter_ = own_submitter_.get();
+  }
+}
 
 Status ResourceHandlers::Register(http::Router& router) {
   struct Route {
@@ -210,15 +212,10 @@ http::Response ResourceHandlers::Submit(const http::Request& req, std::string_vi
   const std::string job_id = job.job_id;
 
   const bool reserve = IsWrite(op);
-  if (reserve) {
-    index::ResourceKey key{type->name, cmd->tenant_id, cmd->cluster_id, cmd->name};
-    Status reserved = pending_.Reserve(key, PendingFor(op), job_id);
-    if (!reserved.ok()) return ErrorResponse(ReservationError(reserved.error(), *type, *cmd));
-  }
-  Status stored = store_.Create(std::move(job));
-  if (!stored.ok()) {
-    if (reserve) (void)pending_.Release(job_id);
-    return ErrorResponse(stored.error());
+  Status submitted = submitter_->Submit(std::move(job));
+  if (!submitted.ok()) {
+    return ErrorResponse(reserve ? ReservationError(submitted.error(), *type, *cmd)
+                                 : submitted.error());
   }
   Status enqueued = queue_.Enqueue(type->name, job_id);
   if (!enqueued.ok()) {

@@ -3,6 +3,8 @@
 // answer 202; direct reads (GET /api/v1/<type>[/<name>]) answer 200 from the index.
 #pragma once
 
+#include <memory>
+
 #include "api/manifest_reader.h"
 #include "api/validation.h"
 #include "http/router.h"
@@ -10,6 +12,7 @@
 #include "index/resource_index.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_store.h"
+#include "jobs/submitter.h"
 #include "types/type_registry.h"
 
 namespace gitops::api {
@@ -23,7 +26,9 @@ Json ListItemJson(const index::ResourceRecord& record);
 
 class ResourceHandlers {
  public:
-  // Every reference must outlive this object and the router it registers on.
+  // Every reference must outlive this object and the router it registers on. Submissions go
+  // through `store` when it is also a jobs::Submitter (PostgresJobStore), else through a
+  // jobs::SeparateSubmitter over `store` and `pending`.
   ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& index,
                    index::PendingOps& pending, const types::TypeRegistry& registry,
                    const ManifestReader& manifests, IdentityOptions options);
@@ -55,6 +60,8 @@ class ResourceHandlers {
   const types::TypeRegistry& registry_;
   const ManifestReader& manifests_;
   const IdentityOptions options_;
+  std::unique_ptr<jobs::SeparateSubmitter> own_submitter_;
+  jobs::Submitter* submitter_ = nullptr;
 };
 
 // 404 body for an unknown resource type, listing the known ones.

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "api/api.h"
@@ -381,7 +382,9 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
 
   pg::PoolOptions po;
   po.conninfo = config.database_url;
-  po.max_connections = static_cast<size_t>(p->options.http_threads) +
+  // Submissions share a few connections (group commit); reads take one each, queueing
+  // beyond 32 so that several replicas stay under PostgreSQL's max_connections (100).
+  po.max_connections = std::min<size_t>(static_cast<size_t>(p->options.http_threads), 32) +
                        p->options.worker_threads * 2 + 4;
   p->pool = std::make_shared<pg::Pool>(po);
   auto version = pg::SchemaVersion(*p->pool);

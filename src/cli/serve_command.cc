@@ -19,15 +19,20 @@ namespace {
 
 struct ServeFlags {
   std::string host;
-  int threads = 0;  // 0: dev mode 2, production WORKERS
+  int threads = 0;  // 0: dev mode 2, production kProductionHttpThreads
   bool with_workers = false;
   WorkerTuning tuning;
 };
 
+// Production HTTP threads by default. A submission holds its thread while its group of
+// concurrent submissions commits (PostgresJobStore::Submit), so the thread count is how many
+// submissions can share one transaction: with a handful, each fsync serves a handful.
+constexpr int kProductionHttpThreads = 64;
+
 int ServeProduction(config::Config config, const ServeFlags& flags) {
   app::ProductionOptions options;
   options.host = flags.host.empty() ? "0.0.0.0" : flags.host;
-  options.http_threads = flags.threads > 0 ? flags.threads : std::max(1, config.workers);
+  options.http_threads = flags.threads > 0 ? flags.threads : kProductionHttpThreads;
   if (flags.with_workers) options.worker_threads = static_cast<size_t>(std::max(1, config.workers));
   flags.tuning.Apply(options);
   return RunProduction(std::move(config), std::move(options));
@@ -78,7 +83,8 @@ void RegisterServeCommand(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--host", flags->host,
                   "Address to bind (default: 127.0.0.1 in dev mode, 0.0.0.0 otherwise)");
   cmd->add_option("--threads", flags->threads,
-                  "HTTP I/O threads (default: 2 in dev mode, WORKERS in production mode)")
+                  "HTTP threads (default: 2 in dev mode, 64 in production mode, where each "
+                  "submission holds one while its group commits)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--with-workers", flags->with_workers,
                 "Production mode: also run WORKERS worker threads in this process (by default "

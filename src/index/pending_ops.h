@@ -15,6 +15,19 @@ namespace gitops::index {
 
 enum class PendingOp { kCreate, kUpdate, kDelete };
 
+// "create", "update" or "delete" (the op column of pending_ops).
+inline std::string_view PendingOpName(PendingOp op) {
+  switch (op) {
+    case PendingOp::kCreate:
+      return "create";
+    case PendingOp::kUpdate:
+      return "update";
+    case PendingOp::kDelete:
+      return "delete";
+  }
+  return "update";
+}
+
 class PendingOps {
  public:
   virtual ~PendingOps() = default;

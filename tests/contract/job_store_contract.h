@@ -10,13 +10,17 @@
 #include <functional>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "index/pending_ops.h"
+#include "index/resource_index.h"
 #include "jobs/job_store.h"
+#include "jobs/submitter.h"
 
 namespace gitops::contract {
 
@@ -427,6 +431,174 @@ TEST_P(JobStoreContract, UpdateManyRefusesANonObjectMetadataChangeAlone) {
   EXPECT_EQ(statuses[0].error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(statuses[1].ok());
   EXPECT_EQ(store_->Get(b.job_id)->logs, std::vector<std::string>{"ok"});
+}
+
+// The Submitter contract: reservation + store, both or neither. A factory returns a submitter
+// over a new, empty store and index sharing one backend.
+struct SubmitterUnderTest {
+  std::shared_ptr<jobs::JobStore> store;
+  std::shared_ptr<jobs::Submitter> submitter;  // over `store` and `pending`
+  std::shared_ptr<index::ResourceIndex> index;
+  std::shared_ptr<index::PendingOps> pending;
+};
+struct SubmitterImpl {
+  std::string name;
+  std::function<SubmitterUnderTest(const Clock&)> make;
+};
+inline void PrintTo(const SubmitterImpl& impl, std::ostream* os) { *os << impl.name; }
+
+class SubmitterContract : public ::testing::TestWithParam<SubmitterImpl> {
+ protected:
+  void SetUp() override { parts_ = GetParam().make(clock_); }
+
+  static jobs::Job NewJob(jobs::Operation op, std::string name = "dev-namespace") {
+    jobs::Job job;
+    job.job_id = NewUuid();
+    job.tenant_id = "tenant1";
+    job.cluster_id = "cluster-a";
+    job.resource_type = "namespace";
+    job.resource_name = std::move(name);
+    job.operation = op;
+    job.flavor = "small";
+    job.spec = jobs::Json::object();
+    job.spec["zeta"] = 1;
+    job.spec["alpha"] = true;
+    job.partition = "namespace";
+    return job;
+  }
+  static index::ResourceKey Key(const std::string& name) {
+    return {"namespace", "tenant1", "cluster-a", name};
+  }
+  bool Stored(const std::string& job_id) { return parts_.store->Get(job_id).ok(); }
+
+  FakeClock clock_;
+  SubmitterUnderTest parts_;
+};
+
+TEST_P(SubmitterContract, SubmitStoresTheJobAndReservesTheResource) {
+  jobs::Job job = NewJob(jobs::Operation::kCreate);
+  ASSERT_TRUE(parts_.submitter->Submit(job).ok());
+  auto got = parts_.store->Get(job.job_id);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->status, jobs::JobStatus::kSubmitted);
+  EXPECT_EQ(got->spec.dump(), R"({"zeta":1,"alpha":true})");
+  EXPECT_EQ(got->partition, "namespace");
+  EXPECT_EQ(got->created_at, clock_.Now());
+  EXPECT_EQ(parts_.pending->Reserve(Key("dev-namespace"), index::PendingOp::kCreate, "other")
+                .error()
+                .code,
+            ErrorCode::kAlreadyExists);
+}
+
+TEST_P(SubmitterContract, RefusedReservationStoresNothing) {
+  ASSERT_TRUE(parts_.submitter->Submit(NewJob(jobs::Operation::kCreate)).ok());
+  jobs::Job again = NewJob(jobs::Operation::kCreate);
+  auto status = parts_.submitter->Submit(again);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(Stored(again.job_id));
+
+  jobs::Job update = NewJob(jobs::Operation::kUpdate, "absent");
+  status = parts_.submitter->Submit(update);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(Stored(update.job_id));
+}
+
+TEST_P(SubmitterContract, UpdateAndDeleteFollowThePendingCreate) {
+  ASSERT_TRUE(parts_.submitter->Submit(NewJob(jobs::Operation::kCreate)).ok());
+  EXPECT_TRUE(parts_.submitter->Submit(NewJob(jobs::Operation::kUpdate)).ok());
+  EXPECT_TRUE(parts_.submitter->Submit(NewJob(jobs::Operation::kDelete)).ok());
+  auto status = parts_.submitter->Submit(NewJob(jobs::Operation::kUpdate));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(parts_.submitter->Submit(NewJob(jobs::Operation::kCreate)).ok());  // re-create
+}
+
+TEST_P(SubmitterContract, ReadsAndListsReserveNothing) {
+  jobs::Job read = NewJob(jobs::Operation::kRead, "absent");
+  ASSERT_TRUE(parts_.submitter->Submit(read).ok());
+  jobs::Job list = NewJob(jobs::Operation::kList, "");
+  ASSERT_TRUE(parts_.submitter->Submit(list).ok());
+  EXPECT_TRUE(Stored(read.job_id));
+  EXPECT_TRUE(Stored(list.job_id));
+  EXPECT_TRUE(parts_.pending->Reserve(Key("absent"), index::PendingOp::kCreate, "c").ok());
+}
+
+TEST_P(SubmitterContract, TakenJobIdIsInternalAndKeepsNoReservation) {
+  jobs::Job first = NewJob(jobs::Operation::kRead, "first");  // holds no reservation
+  ASSERT_TRUE(parts_.submitter->Submit(first).ok());
+  jobs::Job clash = NewJob(jobs::Operation::kCreate, "second");
+  clash.job_id = first.job_id;
+  auto status = parts_.submitter->Submit(clash);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(parts_.store->Get(first.job_id)->resource_name, "first");
+  EXPECT_TRUE(parts_.pending->Reserve(Key("second"), index::PendingOp::kCreate, "later").ok());
+}
+
+TEST_P(SubmitterContract, JobHoldingAReservationCannotTakeAnother) {
+  jobs::Job first = NewJob(jobs::Operation::kCreate, "first");
+  ASSERT_TRUE(parts_.submitter->Submit(first).ok());
+  jobs::Job clash = NewJob(jobs::Operation::kCreate, "second");
+  clash.job_id = first.job_id;
+  auto status = parts_.submitter->Submit(clash);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(parts_.store->Get(first.job_id)->resource_name, "first");
+}
+
+TEST_P(SubmitterContract, EmptyNameOfAWriteIsInvalidArgument) {
+  jobs::Job job = NewJob(jobs::Operation::kCreate, "");
+  auto status = parts_.submitter->Submit(job);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(Stored(job.job_id));
+}
+
+// Concurrent submissions (grouped into shared transactions where the backend groups) each get
+// their own verdict: of the creates of one name exactly one is stored, and the refusals do not
+// undo the others.
+TEST_P(SubmitterContract, ConcurrentSubmissionsEachGetTheirOwnVerdict) {
+  constexpr int kThreads = 16, kNames = 10;
+  std::atomic<int> accepted{0}, conflicts{0}, other{0};
+  std::vector<std::vector<std::string>> stored_ids(kNames);
+  std::mutex mu;
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      for (int n = 0; n < kNames; ++n) {
+        // Each name: every thread tries to create it; thread i also creates its own name.
+        jobs::Job shared = NewJob(jobs::Operation::kCreate, "shared-" + std::to_string(n));
+        auto status = parts_.submitter->Submit(shared);
+        if (status.ok()) {
+          ++accepted;
+          std::lock_guard lock(mu);
+          stored_ids[n].push_back(shared.job_id);
+        } else if (status.error().code == ErrorCode::kAlreadyExists) {
+          ++conflicts;
+        } else {
+          ++other;
+        }
+        jobs::Job own =
+            NewJob(jobs::Operation::kCreate, "own-" + std::to_string(i) + "-" + std::to_string(n));
+        if (!parts_.submitter->Submit(own).ok()) ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), kNames);
+  EXPECT_EQ(conflicts.load(), kNames * (kThreads - 1));
+  EXPECT_EQ(other.load(), 0);
+  for (int n = 0; n < kNames; ++n) {
+    ASSERT_EQ(stored_ids[n].size(), 1u) << n;
+    EXPECT_TRUE(Stored(stored_ids[n][0]));
+  }
+  jobs::JobFilter all;
+  all.limit = 0;
+  EXPECT_EQ(parts_.store->List(all)->size(), size_t{kNames + kThreads * kNames});
 }
 
 }  // namespace gitops::contract

@@ -1,10 +1,11 @@
 // Runs the seam contracts against the in-memory implementations of dev mode.
-#include "index/memory/memory_resource_index.h"
-#include "jobs/memory/memory_job_queue.h"
-#include "jobs/memory/memory_job_store.h"
 #include "contract/job_queue_contract.h"
 #include "contract/job_store_contract.h"
 #include "contract/resource_index_contract.h"
+#include "index/memory/memory_resource_index.h"
+#include "jobs/memory/memory_job_queue.h"
+#include "jobs/memory/memory_job_store.h"
+#include "jobs/submitter.h"
 
 namespace gitops::contract {
 namespace {
@@ -14,6 +15,18 @@ INSTANTIATE_TEST_SUITE_P(Memory, JobStoreContract,
                              "memory",
                              [](const Clock& clock) -> std::unique_ptr<jobs::JobStore> {
                                return std::make_unique<jobs::MemoryJobStore>(clock);
+                             }}),
+                         ImplName());
+
+INSTANTIATE_TEST_SUITE_P(Memory, SubmitterContract,
+                         ::testing::Values(SubmitterImpl{
+                             "memory",
+                             [](const Clock& clock) {
+                               auto store = std::make_shared<jobs::MemoryJobStore>(clock);
+                               auto index = std::make_shared<index::MemoryResourceIndex>();
+                               auto submitter =
+                                   std::make_shared<jobs::SeparateSubmitter>(*store, *index);
+                               return SubmitterUnderTest{store, submitter, index, index};
                              }}),
                          ImplName());
 

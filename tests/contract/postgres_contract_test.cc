@@ -33,6 +33,28 @@ INSTANTIATE_TEST_SUITE_P(
                                    }}),
     ImplName());
 
+SubmitterUnderTest PostgresSubmitter(const Clock& clock, bool group_commit) {
+  auto pool = PoolWithEmpty("jobs, resources, pending_ops");
+  jobs::PostgresJobStoreOptions options;
+  options.group_commit = group_commit;
+  auto store = std::make_shared<jobs::PostgresJobStore>(pool, clock, options);
+  auto index = std::make_shared<index::PostgresResourceIndex>(pool);
+  return SubmitterUnderTest{store, store, index, index};
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, SubmitterContract,
+                         ::testing::Values(SubmitterImpl{"postgres_grouped",
+                                                         [](const Clock& clock) {
+                                                           return PostgresSubmitter(
+                                                               clock, /*group_commit=*/true);
+                                                         }},
+                                           SubmitterImpl{"postgres_one_by_one",
+                                                         [](const Clock& clock) {
+                                                           return PostgresSubmitter(
+                                                               clock, /*group_commit=*/false);
+                                                         }}),
+                         ImplName());
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ResourceIndexContract,
                          ::testing::Values(ResourceIndexImpl{
                              "postgres",

@@ -31,18 +31,6 @@ pg::Params KeyParams(const ResourceKey& key) {
   return {key.resource_type, key.tenant_id, key.cluster_id, key.name};
 }
 
-std::string_view OpName(PendingOp op) {
-  switch (op) {
-    case PendingOp::kCreate:
-      return "create";
-    case PendingOp::kUpdate:
-      return "update";
-    case PendingOp::kDelete:
-      return "delete";
-  }
-  return "update";
-}
-
 }  // namespace
 
 PostgresResourceIndex::PostgresResourceIndex(std::shared_ptr<pg::Pool> pool)
@@ -217,7 +205,7 @@ Status PostgresResourceIndex::Reserve(const ResourceKey& key, PendingOp op,
   }
   pg::Params params = {std::string(job_id)};
   for (auto& p : KeyParams(key)) params.push_back(std::move(p));
-  params.emplace_back(std::string(OpName(op)));
+  params.emplace_back(std::string(PendingOpName(op)));
   auto rows = pool_->Exec("SELECT gitops_reserve($1, $2, $3, $4, $5, $6)", params);
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   std::string_view verdict = rows->empty() ? "" : rows->Text(0, 0);

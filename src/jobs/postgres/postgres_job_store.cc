@@ -2,6 +2,7 @@
 // statement state-machine update.
 #include "jobs/postgres/postgres_job_store.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -118,6 +119,8 @@ struct PostgresJobStore::PendingCreate {
   Clock::TimePoint now;
   bool done = false;
   Status status;
+  bool submit = false;                      // from Submit: gitops_submit's verdicts apply
+  std::optional<index::PendingOp> reserve;  // the reservation Submit asks for
 };
 
 PostgresJobStore::PostgresJobStore(std::shared_ptr<pg::Pool> pool, const Clock& clock,
@@ -130,15 +133,30 @@ Status PostgresJobStore::Create(Job job) {
   if (job.job_id.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
   }
-  Clock::TimePoint now = clock_.Now();
-  if (options_.group_commit) return CreateGrouped(std::move(job), now);
-  PendingCreate one{std::move(job), now, false, OkStatus()};
+  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt};
+  if (options_.group_commit) return CreateGrouped(one);
   InsertBatch({&one});
   return one.status;
 }
 
-Status PostgresJobStore::CreateGrouped(Job job, Clock::TimePoint now) {
-  PendingCreate me{std::move(job), now, false, OkStatus()};
+Status PostgresJobStore::Submit(Job job) {
+  if (job.job_id.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
+  }
+  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt};
+  one.submit = true;
+  one.reserve = ReservationFor(one.job.operation);
+  if (one.reserve && (one.job.resource_type.empty() || one.job.tenant_id.empty() ||
+                      one.job.resource_name.empty())) {
+    return Unexpected(ErrorCode::kInvalidArgument, "a resource needs a type, a tenant and a name",
+                      "name");
+  }
+  if (options_.group_commit) return CreateGrouped(one);
+  InsertBatch({&one});
+  return one.status;
+}
+
+Status PostgresJobStore::CreateGrouped(PendingCreate& me) {
   std::unique_lock lock(group_mu_);
   group_queue_.push_back(&me);
   for (;;) {
@@ -169,13 +187,22 @@ void PostgresJobStore::InsertBatch(const std::vector<PendingCreate*>& batch) {
   // A second entry with an id already in this batch loses, as it would one statement later.
   std::vector<PendingCreate*> rows;
   std::unordered_set<std::string_view> ids;
+  bool any_submit = false;
   for (PendingCreate* entry : batch) {
     if (ids.insert(entry->job.job_id).second) {
       rows.push_back(entry);
+      any_submit = any_submit || entry->submit;
     } else {
-      entry->status =
-          Unexpected(ErrorCode::kAlreadyExists, "job " + entry->job.job_id + " already exists");
+      entry->status = entry->submit
+                          ? Unexpected(ErrorCode::kInternal,
+                                       "job id " + entry->job.job_id + " is already taken")
+                          : Unexpected(ErrorCode::kAlreadyExists,
+                                       "job " + entry->job.job_id + " already exists");
     }
+  }
+  if (any_submit) {
+    SubmitBatch(rows);
+    return;
   }
   std::string sql = kInsertHead;
   pg::Params params;
@@ -204,6 +231,77 @@ void PostgresJobStore::InsertBatch(const std::vector<PendingCreate*>& batch) {
     } else {
       entry->status =
           Unexpected(ErrorCode::kAlreadyExists, "job " + entry->job.job_id + " already exists");
+    }
+  }
+}
+
+void PostgresJobStore::SubmitBatch(const std::vector<PendingCreate*>& rows) {
+  Json jobs = Json::array();
+  for (const PendingCreate* entry : rows) {
+    const Job& job = entry->job;
+    Json row = Json::object();
+    row["job_id"] = job.job_id;
+    row["job_type"] = JobTypeName(job.job_type);
+    row["tenant_id"] = job.tenant_id;
+    row["cluster_id"] = job.cluster_id;
+    row["resource_type"] = job.resource_type;
+    row["resource_name"] = job.resource_name;
+    row["operation"] = OperationName(job.operation);
+    row["flavor"] = job.flavor;
+    row["spec"] = job.spec.is_null() ? Json::object() : job.spec;
+    row["status"] = JobStatusName(job.status);
+    row["created_us"] =
+        std::chrono::duration_cast<std::chrono::microseconds>(entry->now.time_since_epoch())
+            .count();
+    Json logs = Json::array();
+    for (const auto& line : job.logs) logs.push_back(line);
+    row["logs"] = std::move(logs);
+    row["metadata"] = job.metadata.is_object() ? job.metadata : Json::object();
+    row["result"] = job.result;
+    row["error"] = job.error ? Json(*job.error) : Json(nullptr);
+    row["partition"] = job.partition;
+    row["reserve"] = entry->reserve ? Json(index::PendingOpName(*entry->reserve)) : Json(nullptr);
+    jobs.push_back(std::move(row));
+  }
+  auto verdicts =
+      pool_->Exec("SELECT o_job_id, o_verdict FROM gitops_submit($1::json)", {pg::JsonParam(jobs)});
+  if (!verdicts.ok()) {
+    // One bad row (say, text PostgreSQL refuses) must not fail its neighbours: retry alone.
+    if (rows.size() > 1 && verdicts.error().code != ErrorCode::kUnavailable) {
+      for (PendingCreate* entry : rows) SubmitBatch({entry});
+      return;
+    }
+    for (PendingCreate* entry : rows) entry->status = Unexpected(verdicts.error());
+    return;
+  }
+  std::unordered_map<std::string_view, std::string_view> verdict_of;
+  for (size_t i = 0; i < verdicts->size(); ++i) {
+    verdict_of.emplace(verdicts->Text(i, 0), verdicts->Text(i, 1));
+  }
+  for (PendingCreate* entry : rows) {
+    const Job& job = entry->job;
+    auto it = verdict_of.find(job.job_id);
+    std::string_view verdict = it == verdict_of.end() ? "" : it->second;
+    std::string resource = job.resource_type + " '" + job.resource_name + "' of tenant '" +
+                           job.tenant_id + "'" +
+                           (job.cluster_id.empty() ? "" : " in cluster '" + job.cluster_id + "'");
+    if (verdict == "ok") {
+      entry->status = OkStatus();
+    } else if (verdict == "exists") {
+      entry->status =
+          Unexpected(ErrorCode::kAlreadyExists, resource + " already exists or is being created");
+    } else if (verdict == "absent") {
+      entry->status = Unexpected(ErrorCode::kNotFound, resource + " does not exist");
+    } else if (verdict == "held") {
+      entry->status = Unexpected(ErrorCode::kFailedPrecondition,
+                                 "job " + job.job_id + " already holds a reservation");
+    } else if (verdict == "job_exists") {
+      entry->status =
+          entry->submit
+              ? Unexpected(ErrorCode::kInternal, "job id " + job.job_id + " is already taken")
+              : Unexpected(ErrorCode::kAlreadyExists, "job " + job.job_id + " already exists");
+    } else {
+      entry->status = Unexpected(ErrorCode::kInternal, "unexpected answer from gitops_submit");
     }
   }
 }

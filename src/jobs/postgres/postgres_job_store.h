@@ -1,6 +1,8 @@
 // PostgresJobStore: the JobStore of production mode, on the jobs table (migrations/). Create
 // groups concurrent calls from many threads into one multi-row INSERT and one commit (group
-// commit), so durable submissions are not bounded by one fsync each.
+// commit), so durable submissions are not bounded by one fsync each; Submit (the Submitter of
+// production mode) groups the same way the PendingOps reservation and the INSERT of many
+// concurrent submissions into one statement (gitops_submit, migrations/0003).
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +15,7 @@
 
 #include "core/clock.h"
 #include "jobs/job_store.h"
+#include "jobs/submitter.h"
 #include "pg/pool.h"
 
 namespace gitops::jobs {
@@ -24,7 +27,7 @@ struct PostgresJobStoreOptions {
   size_t max_inflight_batches = 2;  // batches committing at once (each on its own connection)
 };
 
-class PostgresJobStore final : public JobStore {
+class PostgresJobStore final : public JobStore, public Submitter {
  public:
   // `pool` must reach a database migrated with pg::Migrate; `clock` outlives the store.
   PostgresJobStore(std::shared_ptr<pg::Pool> pool, const Clock& clock,
@@ -46,11 +49,18 @@ class PostgresJobStore final : public JobStore {
   // others (and a call listing a job twice) go through Update one by one for their answer.
   std::vector<Status> UpdateMany(const std::vector<JobUpdate>& updates) override;
 
+  // Submitter; see submitter.h. The reservation is the pending_ops row of the resource index
+  // sharing this database (PostgresResourceIndex), judged as gitops_reserve judges it; with
+  // group commit, concurrent calls share one transaction, each with its own verdict.
+  Status Submit(Job job) override;
+
  private:
   struct PendingCreate;
   // Inserts `batch` in one statement (one transaction); sets each entry's status.
   void InsertBatch(const std::vector<PendingCreate*>& batch);
-  Status CreateGrouped(Job job, Clock::TimePoint now);
+  // Reserves (entries from Submit) and inserts `batch` in one gitops_submit call.
+  void SubmitBatch(const std::vector<PendingCreate*>& batch);
+  Status CreateGrouped(PendingCreate& me);
 
   std::shared_ptr<pg::Pool> pool_;
   const Clock& clock_;
