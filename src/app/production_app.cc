@@ -186,6 +186,11 @@ Status LeaseKeeper::CheckWriter(std::string_view partition) {
   return leases_.CheckFencing(lease);
 }
 
+bool LeaseKeeper::Holds(const std::string& partition) {
+  std::lock_guard lock(mu_);
+  return held_.count(partition) != 0;
+}
+
 void LeaseKeeper::RenewLoop(std::chrono::milliseconds interval) {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -204,12 +209,25 @@ LeasedBatchHandler::LeasedBatchHandler(LeaseKeeper& keeper, jobs::BatchHandler& 
     : keeper_(keeper), inner_(inner), options_(options) {}
 
 size_t LeasedBatchHandler::Handle(const jobs::Batch& batch) {
-  Status taken = keeper_.Take(batch.partition);
-  if (!taken.ok()) {
-    spdlog::debug("batch of {} handed back: {}", batch.partition, taken.error().message);
-    std::unique_lock lock(mu_);
-    stop_cv_.wait_for(lock, options_.busy_pause, [this] { return stopping_; });
-    return 0;
+  bool kept = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = kept_.find(batch.partition);
+    kept = it != kept_.end() && it->second == std::this_thread::get_id();
+  }
+  // A kept lease the keeper lost (not renewed in time) is taken anew; CheckWriter refuses
+  // the push of a batch started before the loss was noticed.
+  if (!kept || !keeper_.Holds(batch.partition)) {
+    if (kept) PartitionReleased(batch.partition);
+    Status taken = keeper_.Take(batch.partition);
+    if (!taken.ok()) {
+      spdlog::debug("batch of {} handed back: {}", batch.partition, taken.error().message);
+      std::unique_lock lock(mu_);
+      stop_cv_.wait_for(lock, options_.busy_pause, [this] { return stopping_; });
+      return 0;
+    }
+    std::lock_guard lock(mu_);
+    kept_[batch.partition] = std::this_thread::get_id();
   }
   // A job listed twice (a sweeper's duplicate next to its original entry) is handled once:
   // the pipeline would otherwise see its own earlier, not yet pushed write as someone else's.
@@ -223,10 +241,20 @@ size_t LeasedBatchHandler::Handle(const jobs::Batch& batch) {
     slot[i] = it->second;
   }
   size_t done_unique = inner_.Handle(unique);
-  keeper_.Drop(batch.partition);
+  if (!options_.keep_between_batches) PartitionReleased(batch.partition);
   size_t done = 0;
   while (done < slot.size() && slot[done] < done_unique) ++done;
   return done;
+}
+
+void LeasedBatchHandler::PartitionReleased(const std::string& partition) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = kept_.find(partition);
+    if (it == kept_.end() || it->second != std::this_thread::get_id()) return;
+    kept_.erase(it);
+  }
+  keeper_.Drop(partition);
 }
 
 void LeasedBatchHandler::Stop() {
@@ -471,7 +499,9 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
     deps.guard = p->keeper.get();
     p->handler = std::make_unique<pipeline::PipelineHandler>(
         deps, pipeline::PipelineOptionsFromConfig(config));
-    p->leased_handler = std::make_unique<LeasedBatchHandler>(*p->keeper, *p->handler);
+    LeasedBatchHandlerOptions lo;
+    lo.keep_between_batches = true;  // the Redis queue keeps a busy partition with its holder
+    p->leased_handler = std::make_unique<LeasedBatchHandler>(*p->keeper, *p->handler, lo);
     jobs::WorkerPoolOptions wo;
     wo.threads = p->options.worker_threads;
     p->workers = std::make_unique<jobs::WorkerPool>(*p->queue, *p->leased_handler, wo);

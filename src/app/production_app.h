@@ -53,6 +53,8 @@ class LeaseKeeper final : public jobs::RepositoryGuard {
   void RenewAll();
   // RepositoryGuard: OK while this keeper holds `partition`'s current, unexpired lease.
   Status CheckWriter(std::string_view partition) override;
+  // True while this keeper holds `partition`'s lease (as far as it knows).
+  bool Holds(const std::string& partition);
 
   const std::string& holder() const { return holder_; }
 
@@ -72,6 +74,10 @@ struct LeasedBatchHandlerOptions {
   // Pause before handing back a batch whose writer lease is held elsewhere or cannot be taken
   // (PostgreSQL down): the queue re-delivers it, so this keeps the retry from spinning.
   std::chrono::milliseconds busy_pause{200};
+  // Keep the writer lease after a batch, until the worker pool gives the partition up
+  // (PartitionReleased), so consecutive batches of one partition (JobQueue::Continue) cost no
+  // lease round trips. false: release it after every batch.
+  bool keep_between_batches = false;
 };
 
 // A BatchHandler that takes the partition's writer lease around the inner handler: a batch
@@ -84,7 +90,12 @@ class LeasedBatchHandler final : public jobs::BatchHandler {
   // `keeper` and `inner` outlive this handler.
   LeasedBatchHandler(LeaseKeeper& keeper, jobs::BatchHandler& inner,
                      LeasedBatchHandlerOptions options = {});
+  // Takes the partition's writer lease unless this thread kept it from its previous batch of
+  // the partition (keep_between_batches), then runs `inner`; releases the lease after the
+  // batch unless keep_between_batches.
   size_t Handle(const jobs::Batch& batch) override;
+  // Releases the writer lease this thread kept for `partition` (keep_between_batches).
+  void PartitionReleased(const std::string& partition) override;
   // Ends pauses now and makes later ones return at once (shutdown). Thread-safe.
   void Stop();
 
@@ -95,6 +106,7 @@ class LeasedBatchHandler final : public jobs::BatchHandler {
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  std::map<std::string, std::thread::id> kept_;  // partition -> thread that took its lease
 };
 
 // A JobQueue for the API: a failed Enqueue is logged and reported as OK, because the job is

@@ -43,6 +43,22 @@ class JobQueue {
   // completed, or unknown). Still works after Close(). Thread-safe.
   virtual Status Complete(const Batch& batch, size_t acked) = 0;
 
+  // Keeps the partition of `batch` with its holder while it has more work: when jobs beyond
+  // the first `acked` of `batch` are queued, acks those `acked` and returns the next batch of
+  // the partition (the unacked jobs of `batch` first, then the following ones, in order) under
+  // the same lease, which the caller ends like any other. Otherwise, and for implementations
+  // that do not keep partitions (the default), returns nullopt and changes nothing: the
+  // caller still holds `batch` and ends it with Complete(batch, acked). A kept partition saves
+  // a production worker the hand-over (another process would have to fetch the repository and
+  // take the writer lease). kFailedPrecondition for a lease that is not held. Thread-safe.
+  virtual Result<std::optional<Batch>> Continue(const Batch& batch, size_t acked,
+                                                size_t max_batch) {
+    (void)batch;
+    (void)acked;
+    (void)max_batch;
+    return std::optional<Batch>();
+  }
+
   // Stops handing out work and wakes every blocked Lease. Idempotent. Thread-safe.
   virtual void Close() = 0;
 };

@@ -43,16 +43,38 @@ void WorkerPool::Run() {
       continue;
     }
     if (!leased->has_value()) continue;
-    const Batch& batch = **leased;
-    size_t done = 0;
-    try {
-      done = handler_.Handle(batch);
-    } catch (...) {
-      done = 0;  // a throwing handler must not kill the worker; the batch is re-delivered
+    Batch batch = std::move(**leased);
+    for (size_t run = 1;; ++run) {
+      size_t done = 0;
+      try {
+        done = handler_.Handle(batch);
+      } catch (...) {
+        done = 0;  // a throwing handler must not kill the worker; the batch is re-delivered
+      }
+      bool stopping = false;
+      {
+        std::lock_guard lock(mu_);
+        ++batches_;
+        stopping = stopping_;
+      }
+      size_t acked = done;
+      if (done == batch.job_ids.size() && run < options_.max_consecutive_batches && !stopping) {
+        auto next = queue_.Continue(batch, done, options_.max_batch);
+        if (next.ok() && next->has_value()) {
+          batch = std::move(**next);  // same partition, same lease, the jobs after these
+          continue;
+        }
+        // An error may hide a Continue that did ack and claim: ack nothing more, so that
+        // nothing claimed is lost (whatever was done is skipped when delivered again).
+        if (!next.ok()) acked = 0;
+      }
+      try {
+        handler_.PartitionReleased(batch.partition);
+      } catch (...) {
+      }
+      (void)queue_.Complete(batch, acked);
+      break;
     }
-    (void)queue_.Complete(batch, done);
-    std::lock_guard lock(mu_);
-    ++batches_;
   }
   {
     std::lock_guard lock(mu_);

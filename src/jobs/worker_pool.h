@@ -1,4 +1,5 @@
-// WorkerPool: N threads, each looping Lease -> BatchHandler::Handle -> Complete on a JobQueue.
+// WorkerPool: N threads, each looping Lease -> BatchHandler::Handle (-> Continue -> Handle ...)
+// -> Complete on a JobQueue.
 // The pipeline implements BatchHandler (render/commit/push per batch).
 #pragma once
 
@@ -6,6 +7,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,6 +24,11 @@ class BatchHandler {
   // from worker threads, never twice at once for the same partition. Must not throw (an
   // exception counts as 0 done).
   virtual size_t Handle(const Batch& batch) = 0;
+
+  // Called from the worker thread that handled the last batch of `partition` it keeps (one
+  // or more consecutive batches, see JobQueue::Continue), right before the queue is told the
+  // partition is free. Default: nothing. Must not throw.
+  virtual void PartitionReleased(const std::string& partition) { (void)partition; }
 };
 
 struct WorkerPoolOptions {
@@ -29,6 +36,10 @@ struct WorkerPoolOptions {
   size_t max_batch = 64;
   // How long one Lease call blocks; also the pause after a queue error before retrying.
   std::chrono::milliseconds lease_wait{500};
+  // Batches of one partition a thread handles in a row while the partition has queued work
+  // and every job of the previous batch ended (JobQueue::Continue), before handing it back
+  // so that other partitions get their turn. 1: hand back after every batch.
+  size_t max_consecutive_batches = 16;
 };
 
 class WorkerPool {

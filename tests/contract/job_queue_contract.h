@@ -240,4 +240,80 @@ TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrd
   EXPECT_EQ(acked, enqueued);
 }
 
+// Continue: an implementation may keep a partition with its holder (Redis does) or not (the
+// default); either way every job comes once more at most, in order, and the partition is never
+// held twice.
+TEST_P(JobQueueContract, ContinueHandsOnTheRestOfThePartitionInOrder) {
+  EnqueueAll("namespace", {"j1", "j2", "j3"});
+  jobs::Batch first = MustLease(2);
+  ASSERT_EQ(first.job_ids, (std::vector<std::string>{"j1", "j2"}));
+  ASSERT_TRUE(queue_->Enqueue("namespace", "j4").ok());
+  auto next = queue_->Continue(first, 2, 10);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  jobs::Batch second;
+  if (next->has_value()) {
+    second = **next;
+    EXPECT_EQ(second.partition, "namespace");
+    // Kept: nobody else gets the partition meanwhile.
+    auto other = queue_->Lease(10, kNoWait);
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(other->has_value());
+  } else {
+    ASSERT_TRUE(queue_->Complete(first, 2).ok());
+    second = MustLease(10);
+  }
+  EXPECT_EQ(second.job_ids, (std::vector<std::string>{"j3", "j4"}));
+  ASSERT_TRUE(queue_->Complete(second, 2).ok());
+  auto after = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+}
+
+TEST_P(JobQueueContract, ContinueWithNothingMoreChangesNothing) {
+  EnqueueAll("namespace", {"j1"});
+  jobs::Batch batch = MustLease(10);
+  auto next = queue_->Continue(batch, 1, 10);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_FALSE(next->has_value());
+  // Still held: the caller completes it.
+  auto other = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  ASSERT_TRUE(queue_->Complete(batch, 1).ok());
+  auto after = queue_->Lease(10, kNoWait);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+}
+
+TEST_P(JobQueueContract, ContinueDeliversUnackedJobsFirst) {
+  EnqueueAll("namespace", {"j1", "j2", "j3"});
+  jobs::Batch first = MustLease(2);
+  auto next = queue_->Continue(first, 1, 10);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  jobs::Batch second;
+  if (next->has_value()) {
+    second = **next;
+  } else {
+    ASSERT_TRUE(queue_->Complete(first, 1).ok());
+    second = MustLease(10);
+  }
+  EXPECT_EQ(second.job_ids, (std::vector<std::string>{"j2", "j3"}));
+  ASSERT_TRUE(queue_->Complete(second, 2).ok());
+}
+
+TEST_P(JobQueueContract, ContinueOfACompletedLeaseIsRefusedOrChangesNothing) {
+  EnqueueAll("namespace", {"j1", "j2"});
+  jobs::Batch first = MustLease(1);
+  ASSERT_TRUE(queue_->Complete(first, 1).ok());
+  auto next = queue_->Continue(first, 1, 10);
+  if (next.ok()) {
+    EXPECT_FALSE(next->has_value());
+  } else {
+    EXPECT_EQ(next.error().code, ErrorCode::kFailedPrecondition);
+  }
+  jobs::Batch again = MustLease(10);
+  EXPECT_EQ(again.job_ids, std::vector<std::string>{"j2"});
+  ASSERT_TRUE(queue_->Complete(again, 1).ok());
+}
+
 }  // namespace gitops::contract

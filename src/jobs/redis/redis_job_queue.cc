@@ -107,6 +107,37 @@ end
 return 1
 )lua");
 
+// KEYS: stream, lease, lease:deadline. ARGV: partition, token, acked, group, consumer, ttl
+// ms, max batch. Returns {job ids} of the next batch, {} when there is nothing beyond the
+// acked jobs (nothing changed), or 0 when the token does not hold the lease.
+const redis::Script kContinue(std::string(kLuaNow) + R"lua(
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+local acked = tonumber(ARGV[3])
+if redis.call('XLEN', KEYS[1]) <= acked then return {} end
+if acked > 0 then
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[4], '-', '+', acked)
+  local ids = {}
+  for i, e in ipairs(pending) do ids[i] = e[1] end
+  if #ids > 0 then
+    redis.call('XACK', KEYS[1], ARGV[4], unpack(ids))
+    redis.call('XDEL', KEYS[1], unpack(ids))
+  end
+end
+local max = tonumber(ARGV[7])
+local jobs = {}
+local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[4], ARGV[5], 0, '0-0', 'COUNT', max)
+for _, e in ipairs(claimed[2]) do jobs[#jobs + 1] = e[2][2] end
+if #jobs < max then
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[4], ARGV[5], 'COUNT', max - #jobs,
+                       'STREAMS', KEYS[1], '>')
+  if r then
+    for _, e in ipairs(r[1][2]) do jobs[#jobs + 1] = e[2][2] end
+  end
+end
+redis.call('ZADD', KEYS[3], string.format('%d', now + tonumber(ARGV[6])), ARGV[1])
+return jobs
+)lua");
+
 // KEYS: lease, lease:deadline. ARGV: ttl ms, then partition, token pairs. Returns 1 per pair
 // whose lease was renewed, 0 where it is no longer held by that token.
 const redis::Script kRenew(std::string(kLuaNow) + R"lua(
@@ -286,6 +317,32 @@ Status RedisJobQueue::Complete(const Batch& batch, size_t acked) {
                           "' is not held (completed already, or expired)");
   }
   return OkStatus();
+}
+
+Result<std::optional<Batch>> RedisJobQueue::Continue(const Batch& batch, size_t acked,
+                                                     size_t max_batch) {
+  if (max_batch == 0) return Unexpected(ErrorCode::kInvalidArgument, "max_batch must be >= 1");
+  if (closed_) return std::optional<Batch>();  // stopping: let the caller complete
+  acked = std::min(acked, batch.job_ids.size());
+  std::string stream = Key("q:") + batch.partition;
+  std::string lease = Key("lease"), deadline = Key("lease:deadline");
+  std::string token = std::to_string(batch.lease), acked_text = std::to_string(acked),
+              ttl = std::to_string(options_.lease_ttl.count()), max = std::to_string(max_batch);
+  auto reply = pool_->Eval(
+      kContinue, {stream, lease, deadline},
+      {batch.partition, token, acked_text, options_.group, options_.consumer, ttl, max});
+  if (!reply.ok()) return Unexpected(std::move(reply).error());
+  if (reply->kind != redis::Reply::Kind::kArray) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "lease " + token + " on partition '" + batch.partition +
+                          "' is not held (completed already, or expired)");
+  }
+  if (reply->elements.empty()) return std::optional<Batch>();
+  Batch next;
+  next.partition = batch.partition;
+  next.lease = batch.lease;  // the same lease, still renewed by RenewLoop
+  for (auto& id : reply->elements) next.job_ids.push_back(std::move(id.str));
+  return std::optional<Batch>(std::move(next));
 }
 
 void RedisJobQueue::Close() {

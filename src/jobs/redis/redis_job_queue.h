@@ -17,6 +17,9 @@
 //            partition, claim its pending entries (XAUTOCLAIM min-idle 0: the lease proves the
 //            previous holder is gone or gave them back) and top up with new ones (XREADGROUP
 //            >), so re-deliveries come first and everything is in enqueue (stream id) order.
+//   Continue if the token still holds the lease and the stream has entries beyond the batch's
+//            first `acked`: XACK + XDEL those, push the lease deadline forward and claim/read
+//            the next batch as Lease does (the partition stays with its holder, unlisted).
 //   Complete if the token still holds the lease: XACK + XDEL the first `acked` pending entries
 //            (the batch is always the head of the group's pending list), drop the lease, list
 //            the partition again if its stream is not empty (deleting an empty stream).
@@ -93,6 +96,10 @@ class RedisJobQueue final : public JobQueue {
   Status Enqueue(std::string_view partition, std::string_view job_id) override;
   Result<std::optional<Batch>> Lease(size_t max_batch, std::chrono::milliseconds wait) override;
   Status Complete(const Batch& batch, size_t acked) override;
+  // One script: when the stream holds entries beyond the `acked` ones, acks them, extends the
+  // lease and claims/reads the next batch as Lease does; else changes nothing.
+  Result<std::optional<Batch>> Continue(const Batch& batch, size_t acked,
+                                        size_t max_batch) override;
   void Close() override;
 
   // Readiness probe: PING. kUnavailable naming host:port/db when Redis cannot be reached.

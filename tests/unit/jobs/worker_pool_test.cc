@@ -200,6 +200,112 @@ TEST(WorkerPoolTest, StopGivesUpAfterTheGraceWhenABatchHangs) {
   EXPECT_EQ(handler.acked()["vm"], std::vector<std::string>{"j1"});
 }
 
+// A MemoryJobQueue that keeps a partition with its holder (Continue: Complete, then Lease
+// again; right while the test uses one partition) and logs each call, with the handler's
+// calls, in one event list.
+class KeepingQueue final : public JobQueue {
+ public:
+  Status Enqueue(std::string_view p, std::string_view id) override { return inner_.Enqueue(p, id); }
+  Result<std::optional<Batch>> Lease(size_t n, std::chrono::milliseconds wait) override {
+    auto leased = inner_.Lease(n, wait);
+    if (leased.ok() && leased->has_value()) Log("lease " + Ids(**leased));
+    return leased;
+  }
+  Result<std::optional<Batch>> Continue(const Batch& b, size_t acked, size_t n) override {
+    GITOPS_RETURN_IF_ERROR(inner_.Complete(b, acked));
+    auto next = inner_.Lease(n, std::chrono::milliseconds(0));
+    if (!next.ok()) return next;
+    if (next->has_value()) {
+      Log("continue " + Ids(**next));
+      return next;
+    }
+    // Nothing more: hold the partition again as the contract says (a trivial empty lease).
+    Log("continue none");
+    return std::optional<Batch>();
+  }
+  Status Complete(const Batch& b, size_t acked) override {
+    Log("complete " + std::to_string(acked));
+    Status st = inner_.Complete(b, acked);
+    std::lock_guard lock(mu_);
+    ++completes_;
+    cv_.notify_all();
+    return st;
+  }
+  void Close() override { inner_.Close(); }
+
+  void Log(const std::string& event) {
+    std::lock_guard lock(mu_);
+    events_.push_back(event);
+  }
+  void WaitForCompletes(int want) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return completes_ >= want; });
+  }
+  std::vector<std::string> events() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+  static std::string Ids(const Batch& b) {
+    std::string out;
+    for (const auto& id : b.job_ids) out += (out.empty() ? "" : ",") + id;
+    return out;
+  }
+
+ private:
+  MemoryJobQueue inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> events_;
+  int completes_ = 0;
+};
+
+class ReleaseLoggingHandler final : public BatchHandler {
+ public:
+  explicit ReleaseLoggingHandler(KeepingQueue& log) : log_(log) {}
+  size_t Handle(const Batch& batch) override { return batch.job_ids.size(); }
+  void PartitionReleased(const std::string& partition) override {
+    log_.Log("released " + partition);
+  }
+
+ private:
+  KeepingQueue& log_;
+};
+
+TEST(WorkerPoolTest, KeptPartitionRunsConsecutiveBatchesUpToTheLimitThenIsReleased) {
+  KeepingQueue queue;
+  for (int n = 1; n <= 8; ++n) ASSERT_TRUE(queue.Enqueue("vm", "j" + std::to_string(n)).ok());
+  ReleaseLoggingHandler handler(queue);
+  WorkerPoolOptions options = Options(1, 2);
+  options.max_consecutive_batches = 3;
+  WorkerPool pool(queue, handler, options);
+  ASSERT_TRUE(pool.Start().ok());
+  queue.WaitForCompletes(2);
+  ASSERT_TRUE(pool.Stop(kLongGrace).ok());
+  // Three batches in a row, handed back (released before the queue is told), then the rest;
+  // the last Continue finds nothing and the batch is completed with its acks.
+  EXPECT_EQ(queue.events(),
+            (std::vector<std::string>{"lease j1,j2", "continue j3,j4", "continue j5,j6",
+                                      "released vm", "complete 2", "lease j7,j8", "continue none",
+                                      "released vm", "complete 2"}));
+}
+
+TEST(WorkerPoolTest, PartlyHandledBatchIsNotContinued) {
+  KeepingQueue queue;
+  for (int n = 1; n <= 4; ++n) ASSERT_TRUE(queue.Enqueue("vm", "j" + std::to_string(n)).ok());
+  class HalfHandler final : public BatchHandler {
+   public:
+    size_t Handle(const Batch& batch) override { return batch.job_ids.size() / 2; }
+  } handler;
+  WorkerPool pool(queue, handler, Options(1, 2));
+  ASSERT_TRUE(pool.Start().ok());
+  queue.WaitForCompletes(1);
+  ASSERT_TRUE(pool.Stop(kLongGrace).ok());
+  auto events = queue.events();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0], "lease j1,j2");
+  EXPECT_EQ(events[1], "complete 1");
+}
+
 TEST(WorkerPoolTest, StartingTwiceIsFailedPrecondition) {
   ObservableQueue queue;
   RecordingHandler handler;
