@@ -1,6 +1,7 @@
 -- wrk script: exactly N_CREATES creates in all (split over the threads), alternating between
 -- the vm and osimage types (two repositories, so two workers can apply in parallel), unique
--- names over 100 tenants; after its share, a thread only sends GET /healthz.
+-- names over 100 tenants; after its share, a thread only sends GET /healthz, one per
+-- connection per second (delay), so the load generator does not take the CPU the workers need.
 local next_thread = 0
 
 function setup(thread)
@@ -30,4 +31,9 @@ function request()
   end
   return wrk.format("POST", "/api/v1/osimage/create", headers, string.format(
     '{"name": "img-%s-%d", "flavor": "ubuntu-small", "spec": {}}', prefix, sent))
+end
+
+function delay()
+  if sent >= share then return 1000 end
+  return 0
 end
