@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "api/api.h"
+#include "app/wiring.h"
 #include "api/errors.h"
 #include "api/manifest_reader.h"
 #include "http/router.h"
@@ -23,8 +24,6 @@
 #include "pipeline/template_source.h"
 #include "pipeline/webhook.h"
 #include "types/type_registry.h"
-#include "webhook/curl/curl_sender.h"
-#include "webhook/dispatcher.h"
 #include "webhook/memory/memory_delivery_store.h"
 
 namespace gitops::app {
@@ -89,70 +88,6 @@ Status SaveAddedTypes(const fs::path& file, const std::vector<config::ResourceTy
   return OkStatus();
 }
 
-// Direct reads (GET /api/v1/<type>/<name>) read the manifest from the type's repository cache.
-class RepositoryManifestReader final : public api::ManifestReader {
- public:
-  explicit RepositoryManifestReader(pipeline::RepositorySet& repos) : repos_(repos) {}
-  Result<std::string> ReadManifest(const config::ResourceTypeConfig& type,
-                                   std::string_view path) const override {
-    auto handle = repos_.Acquire(type);
-    if (!handle.ok()) return std::move(handle).error();
-    return handle->repo().ReadFile(path);
-  }
-
- private:
-  pipeline::RepositorySet& repos_;
-};
-
-// The API's view of webhook deliveries: the delivery store, redelivery through the dispatcher,
-// and the job's webhook_status brought back to "pending" when one of its deliveries is resent.
-class DispatcherDeliveryLedger final : public api::DeliveryLedger {
- public:
-  DispatcherDeliveryLedger(webhook::DeliveryStore& store, webhook::Dispatcher& dispatcher,
-                           pipeline::WebhookStatusTracker& tracker)
-      : store_(store), dispatcher_(dispatcher), tracker_(tracker) {}
-
-  Result<nlohmann::ordered_json> List(const api::DeliveryQuery& query) const override {
-    webhook::DeliveryFilter filter;
-    filter.tenant_id = query.tenant_id;
-    filter.job_id = query.job_id;
-    filter.limit = query.limit;
-    if (query.status) {
-      filter.status = webhook::ParseDeliveryStatus(*query.status);
-      if (!filter.status) {
-        return Unexpected(ErrorCode::kInvalidArgument, "unknown delivery status " + *query.status);
-      }
-    }
-    auto found = store_.List(filter);
-    if (!found.ok()) return std::move(found).error();
-    return ToJson(*found);
-  }
-
-  Result<nlohmann::ordered_json> ForJob(std::string_view job_id) const override {
-    auto found = tracker_.ForJob(std::string(job_id));
-    if (!found.ok()) return std::move(found).error();
-    return ToJson(*found);
-  }
-
-  Result<nlohmann::ordered_json> Redeliver(std::string_view delivery_id) override {
-    auto delivery = dispatcher_.Redeliver(delivery_id);
-    if (!delivery.ok()) return std::move(delivery).error();
-    tracker_.Refresh(delivery->job_id);
-    return webhook::DeliveryToJson(*delivery);
-  }
-
- private:
-  static nlohmann::ordered_json ToJson(const std::vector<webhook::Delivery>& deliveries) {
-    nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& d : deliveries) out.push_back(webhook::DeliveryToJson(d));
-    return out;
-  }
-
-  webhook::DeliveryStore& store_;
-  webhook::Dispatcher& dispatcher_;
-  pipeline::WebhookStatusTracker& tracker_;
-};
-
 }  // namespace
 
 struct App::Parts {
@@ -165,13 +100,7 @@ struct App::Parts {
   std::unique_ptr<types::TypeRegistry> types;
   std::unique_ptr<pipeline::TemplateSource> templates;
   std::unique_ptr<pipeline::RepositorySet> repositories;
-  // Real webhook delivery (WEBHOOK_SIMULATE=false); all null when simulated.
-  std::unique_ptr<webhook::MemoryDeliveryStore> deliveries;
-  std::unique_ptr<webhook::CurlSender> http_sender;
-  std::unique_ptr<pipeline::WebhookStatusTracker> webhook_status;
-  std::unique_ptr<webhook::Dispatcher> dispatcher;
-  std::unique_ptr<DispatcherDeliveryLedger> delivery_ledger;
-  std::unique_ptr<pipeline::WebhookSender> webhooks;  // logged, or handed to the dispatcher
+  WebhookParts webhook_parts;  // simulated (logged), or sent with deliveries kept in memory
   std::unique_ptr<pipeline::PipelineHandler> handler;
   std::unique_ptr<jobs::WorkerPool> workers;
   std::unique_ptr<RepositoryManifestReader> manifests;
@@ -244,62 +173,29 @@ Result<std::unique_ptr<App>> App::Create(config::Config config, AppOptions optio
   p->index = std::make_unique<index::MemoryResourceIndex>();
   p->repositories = std::make_unique<pipeline::RepositorySet>(
       pipeline::RepositorySetOptionsFromConfig(config));
-  if (config.webhook_simulate) {
-    p->webhooks = std::make_unique<pipeline::LogWebhookSender>(
-        [](const std::string& line) { spdlog::info("{}", line); });
-  } else {
-    p->deliveries = std::make_unique<webhook::MemoryDeliveryStore>();
-    p->http_sender = std::make_unique<webhook::CurlSender>();
-    p->webhook_status =
-        std::make_unique<pipeline::WebhookStatusTracker>(*p->deliveries, *p->store);
-    webhook::DispatcherOptions dopt;
-    pipeline::WebhookStatusTracker* tracker = p->webhook_status.get();
-    dopt.on_settled = [tracker](const webhook::Delivery& d) { tracker->Refresh(d.job_id); };
-    // Looked up at send time, so a pending delivery never holds the secret and a type added
-    // later signs with its own.
-    const types::TypeRegistry* registry = p->types.get();
-    webhook::SecretSource secrets = [registry](const std::string& resource_type) {
-      types::TypePtr type = registry->Find(resource_type);
-      return type ? type->webhook.secret : std::string();
-    };
-    p->dispatcher = std::make_unique<webhook::Dispatcher>(*p->deliveries, *p->http_sender, clock,
-                                                          std::move(secrets), dopt);
-    p->delivery_ledger = std::make_unique<DispatcherDeliveryLedger>(
-        *p->deliveries, *p->dispatcher, *p->webhook_status);
-    p->webhooks =
-        std::make_unique<pipeline::DeliveryWebhookSender>(*p->dispatcher, *p->webhook_status);
-  }
+  WebhookParts webhooks =
+      BuildWebhookParts(config, std::make_unique<webhook::MemoryDeliveryStore>(), *p->store,
+                        *p->types, clock);
+  p->webhook_parts = std::move(webhooks);
 
   pipeline::PipelineOptions po;
   po.author_name = config.git_author_name;
   po.author_email = config.git_author_email;
   p->handler = std::make_unique<pipeline::PipelineHandler>(
       pipeline::PipelineDeps{*p->store, *p->index, *p->index, *p->types, *p->templates,
-                             *p->repositories, *p->webhooks, clock},
+                             *p->repositories, *p->webhook_parts.webhooks, clock},
       po);
 
-  p->manifests = std::make_unique<RepositoryManifestReader>(*p->repositories);
-  api::ApiOptions ao;
-  ao.tenant_header = config.tenant_header;
-  ao.cluster_header = config.cluster_header;
-  ao.require_tenant = config.require_tenant;
-  ao.swagger_dir = p->options.swagger_dir;
-  ao.type_defaults = config.type_defaults();
-  ao.deliveries = p->delivery_ledger.get();
+  p->manifests = std::make_unique<RepositoryManifestReader>(*p->repositories,
+                                                            /*fetch_first=*/false);
+  api::ApiOptions ao =
+      ApiOptionsFromConfig(config, p->options.swagger_dir, p->webhook_parts.ledger.get());
   p->api = std::make_unique<api::Api>(*p->store, *p->queue, *p->index, *p->index, *p->types,
                                       *p->manifests, ao);
   p->router = std::make_unique<http::Router>(api::FormatHttpError);
   GITOPS_RETURN_IF_ERROR(p->api->Register(*p->router));
 
-  http::ServerOptions so;
-  so.host = p->options.host;
-  so.port = static_cast<uint16_t>(config.port);
-  so.threads = p->options.http_threads;
-  so.max_body_bytes = config.max_body_bytes;
-  so.error_formatter = api::FormatHttpError;
-  so.on_handler_exception = [](std::string_view what) {
-    spdlog::error("handler exception: {}", what);
-  };
+  http::ServerOptions so = ServerOptionsFromConfig(config, p->options.host, p->options.http_threads);
   const http::Router* router = p->router.get();
   p->server = std::make_unique<http::Server>(
       so, [router](const http::Request& req) { return router->Route(req); });
@@ -322,13 +218,13 @@ Status App::Start() {
   jobs::WorkerPoolOptions wo;
   wo.threads = static_cast<size_t>(std::max(1, p.config.workers));
   p.workers = std::make_unique<jobs::WorkerPool>(*p.queue, *p.handler, wo);
-  if (p.dispatcher) GITOPS_RETURN_IF_ERROR(p.dispatcher->Start());
+  if (p.webhook_parts.dispatcher) GITOPS_RETURN_IF_ERROR(p.webhook_parts.dispatcher->Start());
   GITOPS_RETURN_IF_ERROR(p.workers->Start());
   GITOPS_RETURN_IF_ERROR(p.server->Start());
   p.started = true;
   spdlog::info("gitops-api listening on http://{}:{} (dev mode, DATA_DIR={}; webhooks {})",
                p.options.host, p.server->port(), p.config.data_dir.string(),
-               p.dispatcher ? "sent, deliveries kept in memory" : "simulated (logged)");
+               p.webhook_parts.dispatcher ? "sent, deliveries kept in memory" : "simulated (logged)");
   return OkStatus();
 }
 
@@ -345,7 +241,7 @@ void App::Stop() {
   }
   // After the workers, so the last jobs' notifications are stored; attempts in flight finish
   // (each bounded by its timeout), pending ones are dropped with the in-memory store.
-  if (p.dispatcher) p.dispatcher->Stop();
+  if (p.webhook_parts.dispatcher) p.webhook_parts.dispatcher->Stop();
 }
 
 }  // namespace gitops::app

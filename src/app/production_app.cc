@@ -1,6 +1,4 @@
 // Composition root of production mode, and the writer-lease parts its workers are made of.
-// Duplicates two small pieces of app.cc (the direct-read ManifestReader and the webhook
-// dispatcher wiring) until the two roots are folded together.
 #include "app/production_app.h"
 
 #include <spdlog/spdlog.h>
@@ -12,6 +10,7 @@
 #include "api/api.h"
 #include "api/errors.h"
 #include "api/manifest_reader.h"
+#include "app/wiring.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "index/postgres/postgres_resource_index.h"
@@ -26,9 +25,7 @@
 #include "pipeline/template_source.h"
 #include "pipeline/webhook.h"
 #include "types/type_registry.h"
-#include "webhook/curl/curl_sender.h"
-#include "webhook/dispatcher.h"
-#include "webhook/memory/memory_delivery_store.h"
+#include "webhook/postgres/postgres_delivery_store.h"
 
 namespace gitops::app {
 
@@ -67,23 +64,6 @@ class PostgresRepositoryLeases final : public jobs::RepositoryLeases {
   }
   jobs::PostgresLeaseStore store_;
   const std::chrono::milliseconds ttl_;
-};
-
-// Direct reads (GET /api/v1/<type>/<name>): fetch the type's remote into this replica's cache,
-// then read. Another process writes the repository, so the cache is never assumed current.
-class FetchingManifestReader final : public api::ManifestReader {
- public:
-  explicit FetchingManifestReader(pipeline::RepositorySet& repos) : repos_(repos) {}
-  Result<std::string> ReadManifest(const config::ResourceTypeConfig& type,
-                                   std::string_view path) const override {
-    auto handle = repos_.Acquire(type);
-    if (!handle.ok()) return std::move(handle).error();
-    GITOPS_RETURN_IF_ERROR(handle->repo().Fetch());
-    return handle->repo().ReadFile(path);
-  }
-
- private:
-  pipeline::RepositorySet& repos_;
 };
 
 Error Unreachable(std::string_view what, const Error& error) {
@@ -367,13 +347,11 @@ struct ProductionApp::Parts {
   std::unique_ptr<SweptDispatchQueue> api_queue;
   std::unique_ptr<types::TypeRegistry> types;
   std::unique_ptr<pipeline::RepositorySet> repositories;
+  // Both roles: workers send deliveries (the dispatcher is started), serve replicas list and
+  // redeliver them; all share the webhook_deliveries table.
+  WebhookParts webhook_parts;
   // Worker role.
   std::unique_ptr<pipeline::TemplateSource> templates;
-  std::unique_ptr<webhook::MemoryDeliveryStore> deliveries;
-  std::unique_ptr<webhook::CurlSender> http_sender;
-  std::unique_ptr<pipeline::WebhookStatusTracker> webhook_status;
-  std::unique_ptr<webhook::Dispatcher> dispatcher;
-  std::unique_ptr<pipeline::WebhookSender> webhooks;
   std::unique_ptr<PostgresRepositoryLeases> leases;
   std::unique_ptr<LeaseKeeper> keeper;
   std::unique_ptr<pipeline::PipelineHandler> handler;
@@ -381,7 +359,7 @@ struct ProductionApp::Parts {
   std::unique_ptr<jobs::WorkerPool> workers;
   std::unique_ptr<Sweeper> sweeper;
   // Serve role.
-  std::unique_ptr<FetchingManifestReader> manifests;
+  std::unique_ptr<RepositoryManifestReader> manifests;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::Server> server;
@@ -463,39 +441,20 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
   p->repositories = std::make_unique<pipeline::RepositorySet>(
       pipeline::RepositorySetOptionsFromConfig(config));
 
+  p->webhook_parts =
+      BuildWebhookParts(config, std::make_unique<webhook::PostgresDeliveryStore>(p->pool),
+                        *p->store, *p->types, clock);
+
   if (with_workers) {
     auto templates = pipeline::TemplateSource::Create(pipeline::LoaderFactoryFromConfig(config));
     if (!templates.ok()) return std::move(templates).error();
     p->templates = std::move(templates).value();
-    if (config.webhook_simulate) {
-      p->webhooks = std::make_unique<pipeline::LogWebhookSender>(
-          [](const std::string& line) { spdlog::info("{}", line); });
-    } else {
-      // As app.cc: deliveries kept in this worker's memory (the webhook_deliveries table is
-      // not wired yet).
-      p->deliveries = std::make_unique<webhook::MemoryDeliveryStore>();
-      p->http_sender = std::make_unique<webhook::CurlSender>();
-      p->webhook_status =
-          std::make_unique<pipeline::WebhookStatusTracker>(*p->deliveries, *p->store);
-      webhook::DispatcherOptions dopt;
-      pipeline::WebhookStatusTracker* tracker = p->webhook_status.get();
-      dopt.on_settled = [tracker](const webhook::Delivery& d) { tracker->Refresh(d.job_id); };
-      const types::TypeRegistry* registry = p->types.get();
-      webhook::SecretSource secrets = [registry](const std::string& resource_type) {
-        types::TypePtr type = registry->Find(resource_type);
-        return type ? type->webhook.secret : std::string();
-      };
-      p->dispatcher = std::make_unique<webhook::Dispatcher>(*p->deliveries, *p->http_sender,
-                                                            clock, std::move(secrets), dopt);
-      p->webhooks =
-          std::make_unique<pipeline::DeliveryWebhookSender>(*p->dispatcher, *p->webhook_status);
-    }
     p->leases = std::make_unique<PostgresRepositoryLeases>(p->pool, p->options.lease_ttl);
     p->keeper = std::make_unique<LeaseKeeper>(*p->leases, ProcessIdentity(),
                                               p->options.lease_ttl / 3);
     pipeline::PipelineDeps deps{*p->store,     *p->index,        *p->index,
                                 *p->types,     *p->templates,    *p->repositories,
-                                *p->webhooks,  clock};
+                                *p->webhook_parts.webhooks, clock};
     deps.guard = p->keeper.get();
     p->handler = std::make_unique<pipeline::PipelineHandler>(
         deps, pipeline::PipelineOptionsFromConfig(config));
@@ -510,13 +469,10 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
   }
 
   if (p->options.http) {
-    p->manifests = std::make_unique<FetchingManifestReader>(*p->repositories);
-    api::ApiOptions ao;
-    ao.tenant_header = config.tenant_header;
-    ao.cluster_header = config.cluster_header;
-    ao.require_tenant = config.require_tenant;
-    ao.swagger_dir = p->options.swagger_dir;
-    ao.type_defaults = config.type_defaults();
+    p->manifests = std::make_unique<RepositoryManifestReader>(*p->repositories,
+                                                              /*fetch_first=*/true);
+    api::ApiOptions ao =
+        ApiOptionsFromConfig(config, p->options.swagger_dir, p->webhook_parts.ledger.get());
     std::shared_ptr<pg::Pool> pool = p->pool;
     ao.readiness_checks.emplace_back("postgres", [pool]() -> Status {
       auto rows = pool->Exec("SELECT 1");
@@ -529,15 +485,8 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
                                         *p->manifests, ao);
     p->router = std::make_unique<http::Router>(api::FormatHttpError);
     GITOPS_RETURN_IF_ERROR(p->api->Register(*p->router));
-    http::ServerOptions hso;
-    hso.host = p->options.host;
-    hso.port = static_cast<uint16_t>(config.port);
-    hso.threads = p->options.http_threads;
-    hso.max_body_bytes = config.max_body_bytes;
-    hso.error_formatter = api::FormatHttpError;
-    hso.on_handler_exception = [](std::string_view what) {
-      spdlog::error("handler exception: {}", what);
-    };
+    http::ServerOptions hso =
+        ServerOptionsFromConfig(config, p->options.host, p->options.http_threads);
     const http::Router* router = p->router.get();
     p->server = std::make_unique<http::Server>(
         hso, [router](const http::Request& req) { return router->Route(req); });
@@ -553,7 +502,10 @@ ProductionApp::~ProductionApp() { (void)Stop(); }
 Status ProductionApp::Start() {
   Parts& p = *parts_;
   if (p.started) return Unexpected(ErrorCode::kFailedPrecondition, "already started");
-  if (p.dispatcher) GITOPS_RETURN_IF_ERROR(p.dispatcher->Start());
+  // Only processes with workers send; a serve replica's dispatcher only serves redelivery.
+  if (p.workers && p.webhook_parts.dispatcher) {
+    GITOPS_RETURN_IF_ERROR(p.webhook_parts.dispatcher->Start());
+  }
   if (p.workers) {
     GITOPS_RETURN_IF_ERROR(p.workers->Start());
     p.sweeper->Start();
@@ -585,7 +537,7 @@ Status ProductionApp::Stop() {
     result = p.workers->Stop(p.options.stop_grace);
     if (!result.ok()) spdlog::warn("stopping workers: {}", result.error().message);
   }
-  if (p.dispatcher) p.dispatcher->Stop();
+  if (p.webhook_parts.dispatcher) p.webhook_parts.dispatcher->Stop();
   if (p.queue) p.queue->Close();
   return result;
 }

@@ -12,6 +12,10 @@ namespace gitops::pipeline {
 
 namespace {
 
+// A job has at most one delivery per stage (seven) plus its redeliveries' rows: none, as a
+// redelivery reuses the row. The bound only keeps a corrupt store from flooding a job view.
+constexpr size_t kMaxDeliveriesPerJob = 1000;
+
 // Statuses the tracker never overwrites: nothing was (or could be) stored for delivery.
 bool IsTrackedStatus(const Json& status) {
   return status.is_string() && status != "simulated" && status != "disabled" &&
@@ -48,32 +52,15 @@ WebhookStatusTracker::WebhookStatusTracker(webhook::DeliveryStore& deliveries,
                                            jobs::JobStore& jobs)
     : deliveries_(deliveries), jobs_(jobs) {}
 
-void WebhookStatusTracker::Track(const webhook::Delivery& delivery) {
-  std::lock_guard lock(mu_);
-  by_job_[delivery.job_id].push_back(delivery.delivery_id);
-}
-
 Result<std::vector<webhook::Delivery>> WebhookStatusTracker::ForJob(
     const std::string& job_id) const {
-  std::vector<std::string> ids;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_job_.find(job_id);
-    if (it != by_job_.end()) ids = it->second;
-  }
-  std::vector<webhook::Delivery> out;
-  out.reserve(ids.size());
-  for (const std::string& id : ids) {
-    auto delivery = deliveries_.Get(id);
-    if (!delivery.ok()) {
-      if (delivery.error().code == ErrorCode::kNotFound) continue;
-      return std::move(delivery).error();
-    }
-    out.push_back(std::move(*delivery));
-  }
-  std::sort(out.begin(), out.end(), [](const webhook::Delivery& a, const webhook::Delivery& b) {
-    return a.sequence < b.sequence;
-  });
+  webhook::DeliveryFilter filter;
+  filter.job_id = job_id;
+  filter.limit = kMaxDeliveriesPerJob;
+  auto found = deliveries_.List(filter);
+  if (!found.ok()) return std::move(found).error();
+  std::vector<webhook::Delivery> out = *std::move(found);
+  std::reverse(out.begin(), out.end());  // List gives newest first
   return out;
 }
 
@@ -127,7 +114,6 @@ Result<std::string> DeliveryWebhookSender::Send(const config::WebhookConfig& tar
   auto delivery = dispatcher_.Enqueue(target, webhook::EventOf(payload), payload);
   if (!delivery.ok()) return std::move(delivery).error();
   if (!delivery->has_value()) return std::string("filtered");
-  tracker_.Track(**delivery);
   return std::string("pending");
 }
 

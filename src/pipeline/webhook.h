@@ -61,10 +61,6 @@ class WebhookStatusTracker {
   // Both must outlive the tracker.
   WebhookStatusTracker(webhook::DeliveryStore& deliveries, jobs::JobStore& jobs);
 
-  // Remembers `delivery` as one of its job's (ForJob and Refresh read only those: the store
-  // has no index by job). Thread-safe.
-  void Track(const webhook::Delivery& delivery);
-
   // Brings `job_id`'s webhook_status up to date when the job has ended and has deliveries, and
   // appends a log line when it becomes delivered or failed. Does nothing for a job still
   // running (its end stores "pending", then calls JobEnded), an unknown job, or a job whose
@@ -72,18 +68,17 @@ class WebhookStatusTracker {
   // returned (the next settled delivery or redelivery refreshes again). Thread-safe.
   void Refresh(const std::string& job_id);
 
-  // The tracked deliveries of `job_id` as stored now, oldest first. Errors: the store's.
+  // The deliveries of `job_id` as stored now, oldest first, whichever process created them
+  // (the store is shared in production). Errors: the store's.
   Result<std::vector<webhook::Delivery>> ForJob(const std::string& job_id) const;
 
  private:
   webhook::DeliveryStore& deliveries_;
   jobs::JobStore& jobs_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::vector<std::string>> by_job_;  // job_id -> delivery ids
 };
 
 // Real delivery: Send enqueues on the webhook::Dispatcher as Dispatcher::Notify does ("pending",
-// "disabled" or "filtered") and has the tracker track the delivery; JobEnded refreshes
+// "disabled" or "filtered"); JobEnded refreshes
 // the job's webhook_status through the tracker (the dispatcher's on_settled should call
 // tracker.Refresh(delivery.job_id) too).
 class DeliveryWebhookSender final : public WebhookSender {

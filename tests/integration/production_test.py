@@ -17,7 +17,10 @@ import time
 import unittest
 import uuid
 
+import yaml
+
 from service import BIN, REPO_ROOT, Service, free_port
+from webhook_test import Receiver
 
 SERVERS = str(REPO_ROOT / "scripts" / "test-servers.sh")
 NS = {"X-Tenant-ID": "tenant1", "X-Cluster-ID": "cluster-a"}
@@ -74,7 +77,8 @@ class Deployment:
     """One production deployment: its database, Redis database, bare remotes, config file and
     the gitops-api processes started for it (all stopped by close())."""
 
-    def __init__(self, test, pg_dsn=None, redis_url=None, repo_urls=None, extra_env=None):
+    def __init__(self, test, pg_dsn=None, redis_url=None, repo_urls=None, extra_env=None,
+                 webhooks=None):
         self.test = test
         self.tmp = tempfile.mkdtemp(prefix="gitops-prod-")
         self.name = "t_" + uuid.uuid4().hex[:12]
@@ -96,6 +100,7 @@ class Deployment:
             self.repo_urls[t] = f"{os.environ['GIT_TEST_HTTP_URL']}/{self.name}-{t}.git"
         self.repo_urls.update(repo_urls or {})
         self.config = os.path.join(self.tmp, "resource_configs.yaml")
+        self.webhooks = webhooks or {}  # resource type -> its `webhook:` mapping
         self.write_config()
         self.env = dict(os.environ)
         self.env.update({
@@ -123,8 +128,11 @@ class Deployment:
             if re.match(r"^\s+# repo_url:", line) and current in self.repo_urls:
                 line = f"    repo_url: {self.repo_urls[current]}"
             out.append(line)
+        doc = yaml.safe_load("\n".join(out) + "\n")
+        for rtype, hook in self.webhooks.items():
+            doc["resource_types"][rtype]["webhook"] = hook
         with open(self.config, "w") as f:
-            f.write("\n".join(out) + "\n")
+            yaml.safe_dump(doc, f, sort_keys=False)
 
     def bare(self, rtype):
         return os.path.join(self.git_root, f"{self.name}-{rtype}.git")
@@ -252,11 +260,13 @@ class MigrateAndStartupTest(ProductionTestBase):
         for p, (out, err) in zip(procs, outs):
             self.assertEqual(p.returncode, 0, err)
         # Each migration applied once (the advisory lock queues the second process).
-        self.assertEqual(psql(d.dsn, "SELECT count(*) FROM schema_migrations"), "1")
+        files = sorted((REPO_ROOT / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+        latest = int(files[-1].name[:4])
+        self.assertEqual(psql(d.dsn, "SELECT count(*) FROM schema_migrations"), str(len(files)))
         again = d.run("migrate")
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("up to date (version 1)", again.stdout)
-        self.assertEqual(psql(d.dsn, "SELECT count(*) FROM schema_migrations"), "1")
+        self.assertIn(f"up to date (version {latest})", again.stdout)
+        self.assertEqual(psql(d.dsn, "SELECT count(*) FROM schema_migrations"), str(len(files)))
 
     def test_unmigrated_database_is_refused_with_the_command_to_run(self):
         d = self.deployment()
@@ -499,6 +509,66 @@ class RestartTest(ProductionTestBase):
             self.assertEqual(svc.request("GET", f"/api/v1/status/{j}")[2]["status"], "completed")
         for rtype in ("namespace", "vm"):
             self.assert_fsck_clean(d.bare(rtype))
+
+
+class WebhookProductionTest(ProductionTestBase):
+    """Deliveries live in PostgreSQL (issue 4): a delivery pending when its worker is killed is
+    sent by the next worker under the same delivery_id; serve replicas list and redeliver."""
+
+    def setUp(self):
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.stop)
+
+    def test_delivery_pending_when_its_worker_was_killed_arrives_after_restart(self):
+        # The first attempt is answered 429 with Retry-After: 4, so the delivery sits pending in
+        # PostgreSQL, due in 4 s, when the worker is killed.
+        self.receiver.script("/prod", [(429, {"Retry-After": "4"})])
+        d = self.deployment(
+            extra_env={"WEBHOOK_SIMULATE": "false"},
+            webhooks={"vm": {"enabled": True, "url": self.receiver.url("/prod"),
+                             "mode": "single", "secret": "prod-secret", "timeout": 5,
+                             "retries": 3}})
+        d.migrate()
+        svc = d.serve()
+        worker = d.worker()
+        job_id = self.submit(svc, "vm", "create", {"name": "hooked-vm", "flavor": "small"}, VM)
+        self.assertEqual(self.wait_all(svc, [job_id], deployment=d)[job_id]["status"],
+                         "completed")
+        delivery = self.wait_delivery(svc, job_id, lambda x: x["last_http_status"] == 429, d)
+        self.assertEqual((delivery["status"], delivery["attempts"]), ("pending", 1))
+        worker.kill9()
+        self.assertEqual(len(self.receiver.for_job(job_id)), 1)
+
+        d.worker()  # a new process: it knows the delivery only from PostgreSQL
+        delivered = self.wait_delivery(svc, job_id, lambda x: x["status"] == "delivered", d)
+        self.assertEqual(delivered["delivery_id"], delivery["delivery_id"])
+        seen = self.receiver.for_job(job_id)
+        self.assertEqual([doc["attempt"] for _, _, _, doc in seen], [1, 2])
+        self.assertEqual({doc["delivery_id"] for _, _, _, doc in seen},
+                         {delivery["delivery_id"]})
+        for _, headers, _, _ in seen:
+            self.assertTrue(headers["X-GitOps-Signature"].startswith("sha256="))
+        status, _, job = svc.request("GET", f"/api/v1/status/{job_id}")
+        self.assertEqual(job["metadata"]["webhook_status"], "delivered", job)
+
+        # A replica redelivers; a worker sends it again under the same delivery_id.
+        status, _, doc = svc.request(
+            "POST", f"/api/v1/webhooks/deliveries/{delivery['delivery_id']}/redeliver")
+        self.assertEqual(status, 202, doc)
+        self.wait_delivery(svc, job_id, lambda x: x["attempts"] == 3 and
+                           x["status"] == "delivered", d)
+        self.assertEqual(len(self.receiver.for_job(job_id)), 3)
+
+    def wait_delivery(self, svc, job_id, predicate, d, timeout=60):
+        deadline = time.monotonic() + timeout
+        listed = None
+        while time.monotonic() < deadline:
+            status, _, listed = svc.request("GET", f"/api/v1/webhooks/deliveries?job_id={job_id}")
+            self.assertEqual(status, 200, listed)
+            if len(listed["deliveries"]) == 1 and predicate(listed["deliveries"][0]):
+                return listed["deliveries"][0]
+            time.sleep(0.05)
+        self.fail(f"delivery of {job_id} never matched: {listed}\n{d.logs()[-4000:]}")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@ def readme_verify():
 
 
 class Receiver:
-    """Records every POST; answers each path from a script of statuses (then 200). A gated path
-    holds its answers until release()."""
+    """Records every POST; answers each path from a script of statuses or (status, headers)
+    pairs (then 200). A gated path holds its answers until release()."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -50,11 +50,14 @@ class Receiver:
                 with receiver.lock:
                     receiver.requests.append((self.path, dict(self.headers), body))
                     script = receiver.scripts.get(self.path, [])
-                    status = script.pop(0) if script else 200
+                    answer = script.pop(0) if script else 200
+                    status, headers = answer if isinstance(answer, tuple) else (answer, {})
                     gated = self.path == receiver.gated_path
                 if gated:
                     receiver.gate.wait(30)
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")

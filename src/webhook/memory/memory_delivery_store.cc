@@ -17,6 +17,7 @@ Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
   }
   delivery.sequence = next_sequence_++;
   by_sequence_[delivery.sequence] = delivery.delivery_id;
+  by_job_[delivery.job_id].push_back(delivery.sequence);
   by_id_[delivery.delivery_id] = delivery;
   if (delivery.status == DeliveryStatus::kPending) {
     pending_[{delivery.job_id, delivery.sequence}] = delivery.delivery_id;
@@ -101,6 +102,18 @@ Result<std::vector<Delivery>> MemoryDeliveryStore::ListDue(Clock::TimePoint now,
 Result<std::vector<Delivery>> MemoryDeliveryStore::List(const DeliveryFilter& filter) {
   std::vector<Delivery> out;
   std::lock_guard lock(mu_);
+  if (filter.job_id) {  // a job's few deliveries, not a scan of all
+    auto job = by_job_.find(*filter.job_id);
+    if (job == by_job_.end()) return out;
+    for (auto it = job->second.rbegin(); it != job->second.rend() && out.size() < filter.limit;
+         ++it) {
+      const Delivery& d = by_id_.at(by_sequence_.at(*it));
+      if (filter.tenant_id && d.tenant_id != *filter.tenant_id) continue;
+      if (filter.status && d.status != *filter.status) continue;
+      out.push_back(d);
+    }
+    return out;
+  }
   for (auto it = by_sequence_.rbegin(); it != by_sequence_.rend() && out.size() < filter.limit;
        ++it) {
     const Delivery& d = by_id_.at(it->second);

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 #include <utility>
 
 #include "webhook/delivery.h"
@@ -37,6 +38,8 @@ class MemoryDeliveryStore final : public DeliveryStore {
   std::map<HeadKey, std::string> heads_;
   std::unordered_map<std::string, HeadKey> head_of_job_;
   std::map<int64_t, std::string> by_sequence_;
+  // Every delivery of a job, by sequence (increasing): List by job_id reads only those.
+  std::unordered_map<std::string, std::vector<int64_t>> by_job_;
 };
 
 }  // namespace gitops::webhook
