@@ -4,8 +4,8 @@
 
 -- p_jobs: a JSON array of jobs, each {job_id, job_type, tenant_id, cluster_id, resource_type,
 -- resource_name, operation, flavor, spec, status, created_us, logs, metadata, result, error,
--- partition, reserve}; reserve is 'create' | 'update' | 'delete' (judged and recorded as
--- gitops_reserve does) or null (no reservation). Jobs are taken in array order. Returns one
+-- partition, reserve}; reserve is 'create' | 'update' | 'delete' (judged and recorded by
+-- gitops_reserve's rule, under the same advisory locks) or null (no reservation). Jobs are taken in array order. Returns one
 -- row per job: 'ok' (reserved if asked, and stored), gitops_reserve's 'exists' | 'absent' |
 -- 'held' (nothing stored), or 'job_exists' (the job id is taken; nothing kept). One job's
 -- refusal does not undo the others'.
@@ -18,6 +18,8 @@ DECLARE
   v_lock bigint;
   r record;
   v text;
+  v_last text;
+  v_exists boolean;
 BEGIN
   FOR v_lock IN
     SELECT DISTINCT hashtextextended(
@@ -41,8 +43,35 @@ BEGIN
      ORDER BY ord
   LOOP
     IF r.reserve IS NOT NULL THEN
-      v := gitops_reserve(r.job_id, r.resource_type, r.tenant_id, r.cluster_id,
-                          r.resource_name, r.reserve);
+      -- gitops_reserve's rule, inline (its lock is held already) and without its exception
+      -- block, whose subtransaction per row would cost more than the rest of the row.
+      IF EXISTS (SELECT 1 FROM pending_ops WHERE pending_ops.job_id = r.job_id) THEN
+        v := 'held';
+      ELSE
+        SELECT op INTO v_last FROM pending_ops
+         WHERE resource_type = r.resource_type AND tenant_id = r.tenant_id
+           AND cluster_id = r.cluster_id AND name = r.resource_name AND op <> 'update'
+         ORDER BY seq DESC LIMIT 1;
+        IF v_last IS NULL THEN
+          v_exists := EXISTS (SELECT 1 FROM resources
+                               WHERE resource_type = r.resource_type
+                                 AND tenant_id = r.tenant_id AND cluster_id = r.cluster_id
+                                 AND name = r.resource_name);
+        ELSE
+          v_exists := (v_last = 'create');
+        END IF;
+        IF r.reserve = 'create' AND v_exists THEN
+          v := 'exists';
+        ELSIF r.reserve <> 'create' AND NOT v_exists THEN
+          v := 'absent';
+        ELSE
+          INSERT INTO pending_ops (job_id, resource_type, tenant_id, cluster_id, name, op)
+          VALUES (r.job_id, r.resource_type, r.tenant_id, r.cluster_id, r.resource_name,
+                  r.reserve)
+          ON CONFLICT (job_id) DO NOTHING;
+          v := CASE WHEN FOUND THEN 'ok' ELSE 'held' END;
+        END IF;
+      END IF;
       IF v <> 'ok' THEN
         o_job_id := r.job_id;
         o_verdict := v;
