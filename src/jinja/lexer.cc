@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "jinja/utf8.h"
+
 namespace gitops::jinja {
 
 std::string DescribeToken(const Token& t) {
@@ -36,24 +38,6 @@ bool IsNameStart(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 bool IsNameChar(char c) { return IsNameStart(c) || IsDigit(c); }
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 int HexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -474,7 +458,7 @@ class Lexer {
             ++p;
           }
           if (cp > 0x10FFFF) return Fail("(unicode error) illegal Unicode character", start_line);
-          AppendUtf8(out, cp);
+          utf8::Append(out, cp);
           break;
         }
         default:
@@ -484,7 +468,7 @@ class Lexer {
               cp = cp * 8 + static_cast<uint32_t>(src_[p] - '0');
               ++p;
             }
-            AppendUtf8(out, cp);
+            utf8::Append(out, cp);
           } else {
             out.push_back('\\');
             out.push_back(e);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "jinja/utf8.h"
 #include "jinja/value.h"
 
 namespace gitops::jinja {
@@ -21,7 +22,7 @@ namespace gitops::jinja::pystr {
 // ---- code points -------------------------------------------------------------------------
 // Decodes UTF-8; an invalid byte decodes as itself (U+0080..U+00FF) so nothing is lost.
 std::u32string Decode(std::string_view s);
-void AppendUtf8(std::string& out, char32_t cp);
+inline void AppendUtf8(std::string& out, char32_t cp) { utf8::Append(out, cp); }
 std::string Encode(std::u32string_view s);
 // Number of code points (Python len()).
 size_t Length(std::string_view s);
