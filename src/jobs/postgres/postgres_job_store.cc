@@ -121,6 +121,9 @@ struct PostgresJobStore::PendingCreate {
   Status status;
   bool submit = false;                      // from Submit: gitops_submit's verdicts apply
   std::optional<index::PendingOp> reserve;  // the reservation Submit asks for
+  // Woken when `done` is set or when this entry should lead a batch: one waiter per wake-up,
+  // not the whole group (dozens of threads) at every commit.
+  std::condition_variable wake;
 };
 
 PostgresJobStore::PostgresJobStore(std::shared_ptr<pg::Pool> pool, const Clock& clock,
@@ -133,7 +136,7 @@ Status PostgresJobStore::Create(Job job) {
   if (job.job_id.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
   }
-  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt};
+  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt, {}};
   if (options_.group_commit) return CreateGrouped(one);
   InsertBatch({&one});
   return one.status;
@@ -143,7 +146,7 @@ Status PostgresJobStore::Submit(Job job) {
   if (job.job_id.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, "job id must not be empty", "job_id");
   }
-  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt};
+  PendingCreate one{std::move(job), clock_.Now(), false, OkStatus(), false, std::nullopt, {}};
   one.submit = true;
   one.reserve = ReservationFor(one.job.operation);
   if (one.reserve && (one.job.resource_type.empty() || one.job.tenant_id.empty() ||
@@ -174,12 +177,19 @@ Status PostgresJobStore::CreateGrouped(PendingCreate& me) {
       lock.unlock();
       InsertBatch(batch);
       lock.lock();
-      for (PendingCreate* entry : batch) entry->done = true;
+      for (PendingCreate* entry : batch) {
+        entry->done = true;
+        if (entry != &me) entry->wake.notify_one();
+      }
       --group_leaders_;
-      group_done_.notify_all();
+      // Free slots go to the threads at the head of the queue (each leads a batch).
+      size_t slots = std::max<size_t>(options_.max_inflight_batches, 1) - group_leaders_;
+      for (size_t i = 0; i < group_queue_.size() && i < slots; ++i) {
+        if (group_queue_[i] != &me) group_queue_[i]->wake.notify_one();
+      }
       continue;
     }
-    group_done_.wait(lock);
+    me.wake.wait(lock);
   }
 }
 

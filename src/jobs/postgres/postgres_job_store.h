@@ -67,7 +67,6 @@ class PostgresJobStore final : public JobStore, public Submitter {
   const PostgresJobStoreOptions options_;
 
   std::mutex group_mu_;
-  std::condition_variable group_done_;
   std::deque<PendingCreate*> group_queue_;
   size_t group_leaders_ = 0;  // batches being inserted now
 };
