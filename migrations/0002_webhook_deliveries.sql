@@ -11,7 +11,10 @@ ALTER TABLE webhook_deliveries
   ADD COLUMN retries       integer NOT NULL DEFAULT 0,
   ADD COLUMN max_attempts  integer NOT NULL DEFAULT 1,
   ADD COLUMN timeout_ms    integer NOT NULL DEFAULT 30000,
-  ADD COLUMN sequence      bigint;
+  ADD COLUMN sequence      bigint,
+  -- Set by a claim to its lease (an attempt is in flight in some worker until then), cleared
+  -- when the attempt's outcome is recorded: a redelivery is refused while it is in the future.
+  ADD COLUMN claimed_until timestamptz;
 
 -- sequence orders a job's deliveries (the head of its queue goes first) and the lists (newest
 -- first). Rows already there are numbered in creation order; new rows take the identity.

@@ -43,6 +43,9 @@ struct Delivery {
   int last_http_status = 0;          // 0: no answer (yet, or a connection error / timeout)
   std::string last_error;            // "" after a 2xx
   Clock::TimePoint next_attempt_at;  // while pending: not sent before this
+  // Set by Claim to the attempt's lease (an attempt is in flight somewhere until then), cleared
+  // when its outcome is recorded (RecordAttempt) or by a redelivery after the lease ended.
+  std::optional<Clock::TimePoint> claimed_until;
   Clock::TimePoint created_at;
   Clock::TimePoint updated_at;
 
@@ -77,17 +80,35 @@ class DeliveryStore {
   virtual Result<Delivery> Get(std::string_view delivery_id) = 0;
 
   // Replaces the stored delivery with the same delivery_id (sequence and created_at are kept
-  // as stored). Error: kNotFound.
+  // as stored), unconditionally: for tools and tests; the dispatcher records outcomes with
+  // RecordAttempt and redeliveries with Redeliver. Error: kNotFound.
   virtual Status Update(const Delivery& delivery) = 0;
 
   // Claims a delivery for one attempt, atomically (also across processes sharing a backend):
   // only when it is still pending and due at `now` (next_attempt_at <= now) does it count the
-  // attempt (attempts + 1), lease it (next_attempt_at = lease_until, so it is due again then if
-  // its claimant dies), set updated_at = now and return the claimed delivery. nullopt when it
-  // is settled or not due (e.g. another claimant got it first): of two claims of one due
-  // delivery at the same `now`, exactly one succeeds. Errors: kNotFound, kUnavailable.
+  // attempt (attempts + 1), lease it (next_attempt_at = claimed_until = lease_until, so it is
+  // due again then if its claimant dies), set updated_at = now and return the claimed delivery.
+  // nullopt when it is settled or not due (e.g. another claimant got it first): of two claims of
+  // one due delivery at the same `now`, exactly one succeeds. Errors: kNotFound, kUnavailable.
   virtual Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                                 Clock::TimePoint lease_until) = 0;
+
+  // Records the outcome of the attempt a Claim counted as `claimed_attempt`, atomically: only
+  // while the stored delivery is still that claim's (pending, claimed_until set, attempts ==
+  // claimed_attempt) does it copy `outcome`'s attempts, status, last_http_status, last_error,
+  // next_attempt_at and updated_at, clear claimed_until and return true. Otherwise (the lease
+  // ended and another claimant counted a newer attempt, a redelivery replaced the claim, or the
+  // delivery is settled) it changes nothing and returns false: the late outcome is dropped.
+  // Errors: kNotFound, kUnavailable.
+  virtual Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) = 0;
+
+  // Makes a delivery due at `now` again, atomically (a redelivery): a delivered or failed one
+  // becomes pending with 1 + retries more attempts allowed (max_attempts = attempts + 1 +
+  // retries); a pending one waiting for its backoff keeps its attempts; either way
+  // next_attempt_at = updated_at = now and a lapsed claim is cleared. Returns the delivery as
+  // stored. Errors: kNotFound, kFailedPrecondition (claimed_until is after `now`: an attempt is
+  // in flight in some process), kUnavailable.
+  virtual Result<Delivery> Redeliver(std::string_view delivery_id, Clock::TimePoint now) = 0;
 
   // Pending deliveries due at `now` (next_attempt_at <= now) that head their job's queue (no
   // pending delivery of the same job_id has a smaller sequence) and whose url is not in

@@ -85,39 +85,16 @@ Result<std::string> Dispatcher::Notify(const config::WebhookConfig& target, cons
 }
 
 Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {
-  const std::string id(delivery_id);
+  // The store decides, so an attempt in flight in any process sharing it (its claim's lease
+  // not yet over) is refused, and a concurrent claim cannot be overwritten.
+  auto delivery = store_.Redeliver(delivery_id, clock_.Now());
+  if (!delivery) return std::move(delivery).error();
   {
     std::lock_guard lock(mu_);
-    if (in_flight_ids_.count(id)) {
-      return Unexpected(ErrorCode::kFailedPrecondition,
-                        "delivery " + id + " is being sent right now; try again when it ends");
-    }
-    in_flight_ids_.insert(id);  // keeps the scheduler from claiming it meanwhile
+    wake_ = true;
   }
-  auto finish = [&] {
-    {
-      std::lock_guard lock(mu_);
-      in_flight_ids_.erase(id);
-      wake_ = true;
-    }
-    wake_scheduler_.notify_one();
-  };
-  auto delivery = store_.Get(id);
-  if (!delivery) {
-    finish();
-    return std::move(delivery).error();
-  }
-  const Clock::TimePoint now = clock_.Now();
-  if (delivery->status != DeliveryStatus::kPending) {
-    delivery->status = DeliveryStatus::kPending;
-    delivery->max_attempts = delivery->attempts + 1 + delivery->retries;
-  }
-  delivery->next_attempt_at = now;
-  delivery->updated_at = now;
-  Status updated = store_.Update(*delivery);
-  finish();
-  if (!updated.ok()) return std::move(updated).error();
-  return *std::move(delivery);
+  wake_scheduler_.notify_one();
+  return delivery;
 }
 
 std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
@@ -238,12 +215,21 @@ void Dispatcher::Attempt(Delivery d) {
       d.status = DeliveryStatus::kFailed;
       break;
   }
-  if (Status s = store_.Update(d); !s.ok()) {
+  d.claimed_until.reset();
+  // Conditional on the claim still being ours: a sender that stalled past its lease finds the
+  // delivery claimed again (a newer attempt) or redelivered, and its result is dropped.
+  auto recorded = store_.RecordAttempt(d, d.attempts);
+  if (!recorded.ok()) {
     spdlog::error("webhook: cannot record attempt {} of delivery {}: {}", d.attempts, d.delivery_id,
-                  s.error().message);
+                  recorded.error().message);
+  } else if (!*recorded) {
+    spdlog::warn(
+        "webhook: attempt {} of delivery {} ended after its lease ({}); the delivery was claimed"
+        " again or redelivered meanwhile, so this outcome is dropped",
+        d.attempts, d.delivery_id, d.last_error.empty() ? "delivered" : d.last_error);
   }
   Release(d);
-  if (d.status != DeliveryStatus::kPending) {
+  if (recorded.ok() && *recorded && d.status != DeliveryStatus::kPending) {
     spdlog::log(d.status == DeliveryStatus::kDelivered ? spdlog::level::debug : spdlog::level::warn,
                 "webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id,
                 d.event, d.job_id, DeliveryStatusName(d.status), d.attempts,
@@ -288,12 +274,13 @@ void Dispatcher::Stop() {
     unsent.swap(ready_);
   }
   for (const Delivery& d : unsent) {
-    auto fresh = store_.Get(d.delivery_id);
-    if (fresh && fresh->status == DeliveryStatus::kPending) {
-      fresh->attempts = std::max(0, fresh->attempts - 1);
-      fresh->next_attempt_at = clock_.Now();
-      (void)store_.Update(*fresh);
-    }
+    // Only while the claim is still ours (the same conditional write as an outcome).
+    Delivery back = d;
+    back.attempts = std::max(0, d.attempts - 1);
+    back.next_attempt_at = clock_.Now();
+    back.updated_at = back.next_attempt_at;
+    back.claimed_until.reset();
+    (void)store_.RecordAttempt(back, d.attempts);
     Release(d);
   }
 }

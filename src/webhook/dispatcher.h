@@ -73,8 +73,10 @@ class Dispatcher {
   Result<std::string> Notify(const config::WebhookConfig& target, const Json& payload);
 
   // Sends a delivery again under the same delivery_id: a delivered or failed one becomes
-  // pending, due now, with 1 + retries more attempts allowed; a pending one is made due now.
-  // Errors: kNotFound, kFailedPrecondition (an attempt is in flight right now). Thread-safe.
+  // pending, due now, with 1 + retries more attempts allowed; a pending one waiting for its
+  // backoff is made due now (DeliveryStore::Redeliver). Needs no Start(): a serve replica asks,
+  // a worker sends. Errors: kNotFound, kFailedPrecondition (an attempt is in flight in any
+  // process sharing the store: claimed and its lease not over), the store's. Thread-safe.
   Result<Delivery> Redeliver(std::string_view delivery_id);
 
   // One synchronous pass on the calling thread: sends every delivery due at clock.Now() (heads
@@ -115,7 +117,7 @@ class Dispatcher {
   std::optional<Clock::TimePoint> next_retry_;
   bool started_ = false;
   bool stopping_ = false;
-  std::set<std::string> in_flight_ids_;        // claimed, being sent, or being redelivered
+  std::set<std::string> in_flight_ids_;        // picked or claimed, being sent
   std::map<std::string, int> in_flight_urls_;  // url -> deliveries claimed for it
   size_t busy_senders_ = 0;                    // claimed deliveries not yet finished
   std::vector<Delivery> ready_;                // claimed, waiting for a sender thread

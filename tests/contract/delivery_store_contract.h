@@ -86,6 +86,7 @@ TEST_P(DeliveryStoreContract, AddThenGetReturnsEveryField) {
   d.last_http_status = 503;
   d.last_error = "HTTP 503";
   d.next_attempt_at = T(30);
+  d.claimed_until = T(30);
   Delivery added = Add(d);
   EXPECT_GT(added.sequence, 0);
   d.sequence = added.sequence;
@@ -225,6 +226,7 @@ TEST_P(DeliveryStoreContract, ClaimCountsTheAttemptAndLeasesTheDelivery) {
   Delivery expected = d;
   expected.attempts = 1;
   expected.next_attempt_at = T(35);
+  expected.claimed_until = T(35);
   expected.updated_at = T(0);
   EXPECT_EQ(**claimed, expected);
   auto got = store_->Get(d.delivery_id);
@@ -296,6 +298,171 @@ TEST_P(DeliveryStoreContract, AClaimWhoseLeaseEndedCanBeClaimedAgain) {
   EXPECT_EQ((*again)->attempts, 2);
   EXPECT_EQ((*again)->delivery_id, d.delivery_id);
   EXPECT_EQ((*again)->next_attempt_at, T(70));
+}
+
+// The outcome of attempt `attempt`: delivered at `at` (or, with `http_status` >= 500, to be
+// retried at `retry_at`).
+inline webhook::Delivery Outcome(webhook::Delivery d, int attempt, Clock::TimePoint at,
+                                 int http_status = 204, Clock::TimePoint retry_at = {}) {
+  d.attempts = attempt;
+  d.last_http_status = http_status;
+  d.last_error = http_status >= 500 ? "HTTP " + std::to_string(http_status) : "";
+  d.status =
+      http_status >= 500 ? webhook::DeliveryStatus::kPending : webhook::DeliveryStatus::kDelivered;
+  d.next_attempt_at = http_status >= 500 ? retry_at : d.next_attempt_at;
+  d.updated_at = at;
+  d.claimed_until.reset();
+  return d;
+}
+
+TEST_P(DeliveryStoreContract, RecordAttemptAppliesTheOutcomeOfTheCurrentClaim) {
+  Delivery d = Add(New(NewUuid()));
+  Delivery claimed = **store_->Claim(d.delivery_id, T(0), T(35));
+  auto recorded = store_->RecordAttempt(Outcome(claimed, 1, T(1), 503, T(3)), 1);
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_TRUE(*recorded);
+  Delivery expected = claimed;
+  expected.last_http_status = 503;
+  expected.last_error = "HTTP 503";
+  expected.next_attempt_at = T(3);
+  expected.updated_at = T(1);
+  expected.claimed_until.reset();
+  EXPECT_EQ(*store_->Get(d.delivery_id), expected);
+  EXPECT_EQ(Ids(store_->ListDue(T(3), 10, {})), std::vector<std::string>{d.delivery_id});
+  // The retry's claim, then its outcome settles the delivery.
+  ASSERT_TRUE(store_->Claim(d.delivery_id, T(3), T(38))->has_value());
+  ASSERT_TRUE(*store_->RecordAttempt(Outcome(expected, 2, T(4)), 2));
+  auto got = store_->Get(d.delivery_id);
+  EXPECT_EQ(got->status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(got->attempts, 2);
+  EXPECT_FALSE(got->claimed_until.has_value());
+  EXPECT_TRUE(Ids(store_->ListDue(T(100), 10, {})).empty());
+}
+
+TEST_P(DeliveryStoreContract, ALateOutcomeDoesNotOverwriteANewerClaim) {
+  Delivery d = Add(New(NewUuid()));
+  Delivery first = **store_->Claim(d.delivery_id, T(0), T(35));
+  // The first claimant stalls past its lease; another claims attempt 2.
+  Delivery second = **store_->Claim(d.delivery_id, T(35), T(70));
+  ASSERT_EQ(second.attempts, 2);
+  auto late = store_->RecordAttempt(Outcome(first, 1, T(40)), 1);
+  ASSERT_TRUE(late.ok()) << late.error().message;
+  EXPECT_FALSE(*late);
+  EXPECT_EQ(*store_->Get(d.delivery_id), second);  // untouched
+  // The current claimant's outcome still applies.
+  EXPECT_TRUE(*store_->RecordAttempt(Outcome(second, 2, T(41)), 2));
+  EXPECT_EQ(store_->Get(d.delivery_id)->status, DeliveryStatus::kDelivered);
+}
+
+TEST_P(DeliveryStoreContract, RecordAttemptOfAnUnclaimedOrSettledDeliveryChangesNothing) {
+  Delivery unclaimed = Add(New(NewUuid()));
+  auto recorded = store_->RecordAttempt(Outcome(unclaimed, 0, T(1)), 0);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_FALSE(*recorded);
+  EXPECT_EQ(*store_->Get(unclaimed.delivery_id), unclaimed);
+  Delivery settled = **store_->Claim(unclaimed.delivery_id, T(0), T(35));
+  ASSERT_TRUE(*store_->RecordAttempt(Outcome(settled, 1, T(1)), 1));
+  Delivery delivered = *store_->Get(unclaimed.delivery_id);
+  EXPECT_FALSE(*store_->RecordAttempt(Outcome(settled, 1, T(2), 500, T(3)), 1));  // twice
+  EXPECT_EQ(*store_->Get(unclaimed.delivery_id), delivered);
+}
+
+TEST_P(DeliveryStoreContract, RecordAttemptOfAnUnknownIdIsNotFound) {
+  auto recorded = store_->RecordAttempt(New(NewUuid()), 1);
+  ASSERT_FALSE(recorded.ok());
+  EXPECT_EQ(recorded.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(DeliveryStoreContract, RedeliverIsRefusedWhileTheClaimIsLeased) {
+  Delivery d = Add(New(NewUuid()));
+  Delivery claimed = **store_->Claim(d.delivery_id, T(0), T(35));
+  auto during = store_->Redeliver(d.delivery_id, T(34));
+  ASSERT_FALSE(during.ok());
+  EXPECT_EQ(during.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->Get(d.delivery_id), claimed);
+  // Once its outcome is recorded the delivery may be sent again.
+  ASSERT_TRUE(*store_->RecordAttempt(Outcome(claimed, 1, T(2)), 1));
+  auto after = store_->Redeliver(d.delivery_id, T(3));
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->status, DeliveryStatus::kPending);
+}
+
+TEST_P(DeliveryStoreContract, RedeliverAfterALapsedLeaseClearsTheClaim) {
+  Delivery d = Add(New(NewUuid()));
+  Delivery claimed = **store_->Claim(d.delivery_id, T(0), T(35));
+  auto redelivered = store_->Redeliver(d.delivery_id, T(35));
+  ASSERT_TRUE(redelivered.ok()) << redelivered.error().message;
+  EXPECT_FALSE(redelivered->claimed_until.has_value());
+  EXPECT_EQ(redelivered->next_attempt_at, T(35));
+  EXPECT_EQ(redelivered->attempts, 1);
+  EXPECT_EQ(*store_->Get(d.delivery_id), *redelivered);
+  // The presumed-dead claimant's outcome no longer applies.
+  EXPECT_FALSE(*store_->RecordAttempt(Outcome(claimed, 1, T(36)), 1));
+  EXPECT_EQ(store_->Get(d.delivery_id)->status, DeliveryStatus::kPending);
+}
+
+TEST_P(DeliveryStoreContract, RedeliverMakesABackingOffDeliveryDueNow) {
+  Delivery d = New(NewUuid());
+  d.attempts = 1;
+  d.last_http_status = 503;
+  d.next_attempt_at = T(60);
+  d = Add(d);
+  EXPECT_TRUE(Ids(store_->ListDue(T(0), 10, {})).empty());
+  auto redelivered = store_->Redeliver(d.delivery_id, T(1));
+  ASSERT_TRUE(redelivered.ok()) << redelivered.error().message;
+  Delivery expected = d;
+  expected.next_attempt_at = T(1);
+  expected.updated_at = T(1);
+  EXPECT_EQ(*redelivered, expected);  // same attempts and max_attempts
+  EXPECT_EQ(Ids(store_->ListDue(T(1), 10, {})), std::vector<std::string>{d.delivery_id});
+}
+
+TEST_P(DeliveryStoreContract, RedeliverOfASettledDeliveryAllowsItsRetriesAgain) {
+  Delivery d = New(NewUuid());
+  d.status = DeliveryStatus::kFailed;
+  d.attempts = 4;
+  d.last_http_status = 500;
+  d = Add(d);
+  auto redelivered = store_->Redeliver(d.delivery_id, T(5));
+  ASSERT_TRUE(redelivered.ok()) << redelivered.error().message;
+  EXPECT_EQ(redelivered->status, DeliveryStatus::kPending);
+  EXPECT_EQ(redelivered->attempts, 4);
+  EXPECT_EQ(redelivered->max_attempts, 4 + 1 + 3);
+  EXPECT_EQ(redelivered->next_attempt_at, T(5));
+  EXPECT_EQ(Ids(store_->ListDue(T(5), 10, {})), std::vector<std::string>{d.delivery_id});
+  auto claimed = store_->Claim(d.delivery_id, T(5), T(40));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ((*claimed)->attempts, 5);
+}
+
+TEST_P(DeliveryStoreContract, RedeliverOfAnUnknownIdIsNotFound) {
+  auto redelivered = store_->Redeliver(NewUuid(), T(0));
+  ASSERT_FALSE(redelivered.ok());
+  EXPECT_EQ(redelivered.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(DeliveryStoreContract, ConcurrentClaimAndRedeliverNeverBothSucceedAtOneInstant) {
+  // Whichever goes first, a redelivery never lands on top of a live claim.
+  constexpr int kRounds = 20;
+  for (int i = 0; i < kRounds; ++i) {
+    Delivery d = Add(New(NewUuid()));
+    Result<std::optional<Delivery>> claimed = std::optional<Delivery>();
+    Result<Delivery> redelivered = Delivery{};
+    std::thread claimer([&] { claimed = store_->Claim(d.delivery_id, T(0), T(35)); });
+    std::thread redeliverer([&] { redelivered = store_->Redeliver(d.delivery_id, T(0)); });
+    claimer.join();
+    redeliverer.join();
+    ASSERT_TRUE(claimed.ok());
+    Delivery stored = *store_->Get(d.delivery_id);
+    if (claimed->has_value()) {
+      // Claimed (first, or after the redelivery made it due at T(0)): the claim is intact.
+      EXPECT_EQ(stored.claimed_until, T(35));
+      EXPECT_EQ(stored.attempts, 1);
+      if (!redelivered.ok()) {
+        EXPECT_EQ(redelivered.error().code, ErrorCode::kFailedPrecondition);
+      }
+    }
+  }
 }
 
 TEST_P(DeliveryStoreContract, ClaimOfAnUnknownIdIsNotFound) {

@@ -69,9 +69,58 @@ Result<std::optional<Delivery>> MemoryDeliveryStore::Claim(std::string_view deli
   }
   stored.attempts += 1;
   stored.next_attempt_at = lease_until;
+  stored.claimed_until = lease_until;
   stored.updated_at = now;
   RefreshHead(stored.job_id);  // its due time, and so its place among the heads, moved
   return std::optional<Delivery>(stored);
+}
+
+Result<bool> MemoryDeliveryStore::RecordAttempt(const Delivery& outcome, int claimed_attempt) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(outcome.delivery_id);
+  if (it == by_id_.end()) {
+    return Unexpected(ErrorCode::kNotFound, "delivery " + outcome.delivery_id + " not found");
+  }
+  Delivery& stored = it->second;
+  if (stored.status != DeliveryStatus::kPending || !stored.claimed_until ||
+      stored.attempts != claimed_attempt) {
+    return false;
+  }
+  stored.attempts = outcome.attempts;
+  stored.status = outcome.status;
+  stored.last_http_status = outcome.last_http_status;
+  stored.last_error = outcome.last_error;
+  stored.next_attempt_at = outcome.next_attempt_at;
+  stored.updated_at = outcome.updated_at;
+  stored.claimed_until.reset();
+  if (stored.status != DeliveryStatus::kPending) pending_.erase({stored.job_id, stored.sequence});
+  RefreshHead(stored.job_id);
+  return true;
+}
+
+Result<Delivery> MemoryDeliveryStore::Redeliver(std::string_view delivery_id,
+                                                Clock::TimePoint now) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(std::string(delivery_id));
+  if (it == by_id_.end()) {
+    return Unexpected(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
+  }
+  Delivery& stored = it->second;
+  if (stored.claimed_until && *stored.claimed_until > now) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "delivery " + stored.delivery_id +
+                          " is being sent right now; try again when the attempt ends");
+  }
+  if (stored.status != DeliveryStatus::kPending) {
+    stored.status = DeliveryStatus::kPending;
+    stored.max_attempts = stored.attempts + 1 + stored.retries;
+    pending_[{stored.job_id, stored.sequence}] = stored.delivery_id;
+  }
+  stored.next_attempt_at = now;
+  stored.updated_at = now;
+  stored.claimed_until.reset();
+  RefreshHead(stored.job_id);
+  return stored;
 }
 
 void MemoryDeliveryStore::RefreshHead(const std::string& job_id) {

@@ -19,6 +19,8 @@ class MemoryDeliveryStore final : public DeliveryStore {
   Status Update(const Delivery& delivery) override;
   Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                         Clock::TimePoint lease_until) override;
+  Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override;
+  Result<Delivery> Redeliver(std::string_view delivery_id, Clock::TimePoint now) override;
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override;
   Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;

@@ -14,7 +14,8 @@ namespace {
 constexpr const char* kColumns =
     "delivery_id, job_id, tenant_id, resource_type, event, url, payload, sequence, attempts,"
     " retries, max_attempts, timeout_ms, status, last_http_status, last_error,"
-    " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at)";
+    " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at),"
+    " gitops_us(claimed_until)";
 
 Error NotFound(std::string_view delivery_id) {
   return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
@@ -26,6 +27,9 @@ pg::Param TextOrNull(const std::string& text) {
 }
 pg::Param StatusOrNull(int http_status) {
   return http_status == 0 ? pg::Param() : pg::Param(std::to_string(http_status));
+}
+pg::Param TimeOrNull(const std::optional<Clock::TimePoint>& time) {
+  return time ? pg::Param(pg::MicrosParam(*time)) : pg::Param();
 }
 
 Result<Delivery> DecodeDelivery(const pg::Rows& rows, size_t r) {
@@ -71,6 +75,11 @@ Result<Delivery> DecodeDelivery(const pg::Rows& rows, size_t r) {
   d.next_attempt_at = *next_attempt_at;
   d.created_at = *created_at;
   d.updated_at = *updated_at;
+  if (!rows.IsNull(r, 18)) {
+    auto claimed_until = pg::TimeAt(rows, r, 18);
+    if (!claimed_until.ok()) return Unexpected(std::move(claimed_until).error());
+    d.claimed_until = *claimed_until;
+  }
   return d;
 }
 
@@ -97,9 +106,10 @@ Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
   auto rows = pool_->Exec(
       "INSERT INTO webhook_deliveries (delivery_id, job_id, tenant_id, resource_type, event, url,"
       " payload, attempts, retries, max_attempts, timeout_ms, status, last_http_status,"
-      " last_error, next_attempt_at, created_at, updated_at)"
+      " last_error, next_attempt_at, created_at, updated_at, claimed_until)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-      " gitops_ts($15::bigint), gitops_ts($16::bigint), gitops_ts($17::bigint))"
+      " gitops_ts($15::bigint), gitops_ts($16::bigint), gitops_ts($17::bigint),"
+      " gitops_ts($18::bigint))"
       " ON CONFLICT (delivery_id) DO NOTHING RETURNING sequence",
       {delivery.delivery_id, delivery.job_id, delivery.tenant_id, delivery.resource_type,
        delivery.event, delivery.url, delivery.payload, std::to_string(delivery.attempts),
@@ -107,7 +117,7 @@ Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
        std::to_string(delivery.timeout_ms), std::string(DeliveryStatusName(delivery.status)),
        StatusOrNull(delivery.last_http_status), TextOrNull(delivery.last_error),
        pg::MicrosParam(delivery.next_attempt_at), pg::MicrosParam(delivery.created_at),
-       pg::MicrosParam(delivery.updated_at)});
+       pg::MicrosParam(delivery.updated_at), TimeOrNull(delivery.claimed_until)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   if (rows->empty()) {
     return Unexpected(ErrorCode::kAlreadyExists,
@@ -133,13 +143,15 @@ Status PostgresDeliveryStore::Update(const Delivery& d) {
       "UPDATE webhook_deliveries SET job_id = $2, tenant_id = $3, resource_type = $4,"
       " event = $5, url = $6, payload = $7, attempts = $8, retries = $9, max_attempts = $10,"
       " timeout_ms = $11, status = $12, last_http_status = $13, last_error = $14,"
-      " next_attempt_at = gitops_ts($15::bigint), updated_at = gitops_ts($16::bigint)"
+      " next_attempt_at = gitops_ts($15::bigint), updated_at = gitops_ts($16::bigint),"
+      " claimed_until = gitops_ts($17::bigint)"
       " WHERE delivery_id = $1 RETURNING 1",
       {d.delivery_id, d.job_id, d.tenant_id, d.resource_type, d.event, d.url, d.payload,
        std::to_string(d.attempts), std::to_string(d.retries), std::to_string(d.max_attempts),
        std::to_string(d.timeout_ms), std::string(DeliveryStatusName(d.status)),
        StatusOrNull(d.last_http_status), TextOrNull(d.last_error),
-       pg::MicrosParam(d.next_attempt_at), pg::MicrosParam(d.updated_at)});
+       pg::MicrosParam(d.next_attempt_at), pg::MicrosParam(d.updated_at),
+       TimeOrNull(d.claimed_until)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   if (rows->empty()) return Unexpected(NotFound(d.delivery_id));
   return OkStatus();
@@ -151,10 +163,11 @@ Result<std::optional<Delivery>> PostgresDeliveryStore::Claim(std::string_view de
   // Under READ COMMITTED a concurrent claim blocks on the row lock, then re-checks the WHERE
   // against the committed row: the lease makes it not due, so it updates nothing.
   auto rows = pool_->Exec(
-      std::string("UPDATE webhook_deliveries SET attempts = attempts + 1,"
-                  " next_attempt_at = gitops_ts($3::bigint), updated_at = gitops_ts($2::bigint)"
-                  " WHERE delivery_id = $1 AND status = 'pending'"
-                  " AND next_attempt_at <= gitops_ts($2::bigint) RETURNING ") +
+      std::string(
+          "UPDATE webhook_deliveries SET attempts = attempts + 1,"
+          " next_attempt_at = gitops_ts($3::bigint), claimed_until = gitops_ts($3::bigint),"
+          " updated_at = gitops_ts($2::bigint) WHERE delivery_id = $1 AND status = 'pending'"
+          " AND next_attempt_at <= gitops_ts($2::bigint) RETURNING ") +
           kColumns,
       {std::string(delivery_id), pg::MicrosParam(now), pg::MicrosParam(lease_until)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
@@ -169,6 +182,52 @@ Result<std::optional<Delivery>> PostgresDeliveryStore::Claim(std::string_view de
   if (!exists.ok()) return Unexpected(std::move(exists).error());
   if (exists->empty()) return Unexpected(NotFound(delivery_id));
   return std::optional<Delivery>();
+}
+
+Result<bool> PostgresDeliveryStore::RecordAttempt(const Delivery& outcome, int claimed_attempt) {
+  // Conditional on the claim still being the stored one: a late outcome (lease ended, another
+  // worker claimed a newer attempt, or a redelivery cleared the claim) updates nothing.
+  auto rows = pool_->Exec(
+      "UPDATE webhook_deliveries SET attempts = $3, status = $4, last_http_status = $5,"
+      " last_error = $6, next_attempt_at = gitops_ts($7::bigint),"
+      " updated_at = gitops_ts($8::bigint), claimed_until = NULL"
+      " WHERE delivery_id = $1 AND attempts = $2 AND status = 'pending'"
+      " AND claimed_until IS NOT NULL RETURNING 1",
+      {outcome.delivery_id, std::to_string(claimed_attempt), std::to_string(outcome.attempts),
+       std::string(DeliveryStatusName(outcome.status)), StatusOrNull(outcome.last_http_status),
+       TextOrNull(outcome.last_error), pg::MicrosParam(outcome.next_attempt_at),
+       pg::MicrosParam(outcome.updated_at)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (!rows->empty()) return true;
+  auto exists =
+      pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1", {outcome.delivery_id});
+  if (!exists.ok()) return Unexpected(std::move(exists).error());
+  if (exists->empty()) return Unexpected(NotFound(outcome.delivery_id));
+  return false;
+}
+
+Result<Delivery> PostgresDeliveryStore::Redeliver(std::string_view delivery_id,
+                                                  Clock::TimePoint now) {
+  // SET reads the row as it was: max_attempts grows only for a settled delivery. A row whose
+  // claim is still leased is left alone (row-locked, so it waits for a concurrent claim).
+  auto rows = pool_->Exec(
+      std::string("UPDATE webhook_deliveries SET max_attempts = CASE WHEN status = 'pending'"
+                  " THEN max_attempts ELSE attempts + 1 + retries END, status = 'pending',"
+                  " next_attempt_at = gitops_ts($2::bigint), updated_at = gitops_ts($2::bigint),"
+                  " claimed_until = NULL WHERE delivery_id = $1"
+                  " AND (claimed_until IS NULL OR claimed_until <= gitops_ts($2::bigint))"
+                  " RETURNING ") +
+          kColumns,
+      {std::string(delivery_id), pg::MicrosParam(now)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  if (!rows->empty()) return DecodeDelivery(*rows, 0);
+  auto exists = pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1",
+                            {std::string(delivery_id)});
+  if (!exists.ok()) return Unexpected(std::move(exists).error());
+  if (exists->empty()) return Unexpected(NotFound(delivery_id));
+  return Unexpected(ErrorCode::kFailedPrecondition,
+                    "delivery " + std::string(delivery_id) +
+                        " is being sent right now; try again when the attempt ends");
 }
 
 Result<std::vector<Delivery>> PostgresDeliveryStore::ListDue(

@@ -32,6 +32,11 @@ class PostgresDeliveryStore final : public DeliveryStore {
   // a concurrent claim waits and then sees the lease and gets nothing.
   Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                         Clock::TimePoint lease_until) override;
+  // UPDATE ... WHERE attempts = claimed_attempt AND status = 'pending' AND claimed_until IS
+  // NOT NULL: a late outcome updates no row. Writes only the attempt's columns (no payload).
+  Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override;
+  // UPDATE ... WHERE claimed_until IS NULL OR claimed_until <= now RETURNING.
+  Result<Delivery> Redeliver(std::string_view delivery_id, Clock::TimePoint now) override;
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override;
   Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;

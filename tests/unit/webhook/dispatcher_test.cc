@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "hooked_sender.h"
 #include "test_receiver.h"
 #include "webhook/curl/curl_sender.h"
 #include "webhook/memory/memory_delivery_store.h"
@@ -366,6 +367,88 @@ TEST_F(DispatcherTest, RedeliverOfAnUnknownIdIsNotFound) {
   auto again = dispatcher_->Redeliver("00000000-0000-4000-8000-000000000000");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(DispatcherTest, RedeliverMakesADeliveryWaitingForItsBackoffDueNow) {
+  receiver_.Script("/hook", {Reply::Status(500)}, Reply::Status(200));
+  Delivery d = Enqueue(Target("/hook"), "completed");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  ASSERT_EQ(Stored(d).next_attempt_at, clock_.Now() + seconds(1));  // backing off
+  EXPECT_EQ(dispatcher_->RunOnce(), 0u);
+  auto again = dispatcher_->Redeliver(d.delivery_id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->next_attempt_at, clock_.Now());
+  EXPECT_EQ(again->max_attempts, 4);      // still pending: no extra attempts
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);  // the clock has not moved
+  EXPECT_EQ(Stored(d).status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(Stored(d).attempts, 2);
+}
+
+// Two dispatchers on one store, as two worker processes (or a worker and a serve replica) on
+// one PostgreSQL: the first one's attempt is in flight while the hook runs.
+class SharedStoreTest : public DispatcherTest {
+ protected:
+  SharedStoreTest() : hooked_(sender_) {
+    DispatcherOptions options;
+    options.random = [] { return 0.0; };
+    options.lease_margin = seconds(30);
+    options.on_settled = [this](const Delivery& d) { settled_.Add(d); };
+    stalled_ = std::make_unique<Dispatcher>(store_, hooked_, clock_, nullptr, options);
+    other_ = std::make_unique<Dispatcher>(store_, sender_, clock_, nullptr, options);
+  }
+
+  testing::HookedSender hooked_;
+  std::unique_ptr<Dispatcher> stalled_;  // its sender runs the hook mid-attempt
+  std::unique_ptr<Dispatcher> other_;
+};
+
+TEST_F(SharedStoreTest, ALateOutcomeDoesNotOverwriteTheNewerClaim) {
+  // Attempt 1 (the stalled one) is answered 200 after attempt 2 was answered 500.
+  receiver_.Script("/hook", {Reply::Status(500)}, Reply::Status(200));
+  Delivery d = Enqueue(Target("/hook"), "completed");
+  hooked_.BeforeNextPost([&] {
+    clock_.Advance(seconds(5) + seconds(30));  // timeout + lease margin: the lease is over
+    EXPECT_EQ(other_->RunOnce(), 1u);          // another worker claims and sends attempt 2
+  });
+  EXPECT_EQ(stalled_->RunOnce(), 1u);
+  ASSERT_EQ(receiver_.Requests("/hook").size(), 2u);
+  Delivery after = Stored(d);
+  EXPECT_EQ(after.attempts, 2);  // not back to 1
+  EXPECT_EQ(after.status, DeliveryStatus::kPending);
+  EXPECT_EQ(after.last_http_status, 500);  // attempt 2's outcome, with its retry time
+  EXPECT_EQ(after.next_attempt_at, clock_.Now() + seconds(2));
+  EXPECT_FALSE(after.claimed_until.has_value());
+  EXPECT_TRUE(settled_.WaitFor(0).empty());  // the dropped 200 settled nothing
+}
+
+TEST_F(SharedStoreTest, RedeliverWhileAnotherDispatcherSendsIsRefusedUntilTheOutcome) {
+  Delivery d = Enqueue(Target("/hook"), "completed");
+  Result<Delivery> during = Delivery{};
+  hooked_.BeforeNextPost([&] { during = other_->Redeliver(d.delivery_id); });
+  EXPECT_EQ(stalled_->RunOnce(), 1u);
+  ASSERT_FALSE(during.ok());
+  EXPECT_EQ(during.error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_EQ(Stored(d).status, DeliveryStatus::kDelivered);
+  auto after = other_->Redeliver(d.delivery_id);  // the attempt ended: allowed
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->status, DeliveryStatus::kPending);
+}
+
+TEST_F(SharedStoreTest, RedeliverAfterTheLeaseOfAStalledAttemptDropsItsOutcome) {
+  Delivery d = Enqueue(Target("/hook"), "completed");
+  Result<Delivery> redelivered = Delivery{};
+  hooked_.BeforeNextPost([&] {
+    clock_.Advance(seconds(35));  // the lease is over: its claimant is presumed dead
+    redelivered = other_->Redeliver(d.delivery_id);
+  });
+  EXPECT_EQ(stalled_->RunOnce(), 1u);
+  ASSERT_TRUE(redelivered.ok()) << redelivered.error().message;
+  Delivery after = Stored(d);
+  EXPECT_EQ(after.status, DeliveryStatus::kPending);  // the late 200 did not settle it
+  EXPECT_EQ(after.next_attempt_at, clock_.Now());
+  EXPECT_EQ(other_->RunOnce(), 1u);  // sent again, as asked
+  EXPECT_EQ(Stored(d).status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(Stored(d).attempts, 2);
 }
 
 // The real loop, real time.

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hooked_sender.h"
 #include "pg/migrate.h"
 #include "pg_test_server.h"
 #include "test_receiver.h"
@@ -98,6 +99,8 @@ TEST_F(PostgresDeliveryTest, DownDatabaseIsUnavailable) {
   EXPECT_EQ(store.Get("d-1").error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(store.Update(d).error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(store.Claim("d-1", now, now + seconds(1)).error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(store.RecordAttempt(d, 1).error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(store.Redeliver("d-1", now).error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(store.ListDue(now, 10, {}).error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(store.List({}).error().code, ErrorCode::kUnavailable);
 }
@@ -236,6 +239,12 @@ class InterleavingStore final : public DeliveryStore {
                                         Clock::TimePoint lease_until) override {
     return inner_.Claim(id, now, lease_until);
   }
+  Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override {
+    return inner_.RecordAttempt(outcome, claimed_attempt);
+  }
+  Result<Delivery> Redeliver(std::string_view id, Clock::TimePoint now) override {
+    return inner_.Redeliver(id, now);
+  }
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override {
     auto due = inner_.ListDue(now, limit, skip_urls);
@@ -272,6 +281,57 @@ TEST_F(PostgresDeliveryTest, OfTwoWorkersThatBothListADeliveryOnlyOneSendsIt) {
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->attempts, 1);
   EXPECT_EQ(stored->next_attempt_at, clock.Now() + seconds(35));  // a's lease, untouched
+}
+
+// Worker a's attempt stalls past its lease; worker b (its own sessions) claims and sends attempt
+// 2 meanwhile; a's late 200 must not overwrite b's claim and outcome.
+TEST_F(PostgresDeliveryTest, AStalledWorkersLateOutcomeDoesNotOverwriteTheNextWorkers) {
+  receiver_.Script("/hook", {testing::Reply::Status(500)});  // b's attempt 2; then a's: 200
+  FakeClock clock;
+  PostgresDeliveryStore store_a(NewPool());
+  PostgresDeliveryStore store_b(NewPool());
+  testing::HookedSender stalling(sender_);
+  Dispatcher a(store_a, stalling, clock, Secrets(), Options());
+  Dispatcher b(store_b, sender_, clock, Secrets(), Options());
+  auto enqueued = a.Enqueue(Target("/hook"), "completed", Payload("job-1"));
+  ASSERT_TRUE(enqueued.ok() && enqueued->has_value());
+  const std::string id = (*enqueued)->delivery_id;
+  stalling.BeforeNextPost([&] {
+    clock.Advance(seconds(5) + seconds(30));  // a's timeout + lease margin
+    EXPECT_EQ(b.RunOnce(), 1u);
+  });
+  EXPECT_EQ(a.RunOnce(), 1u);
+  auto seen = Received("/hook");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].attempt, 2);  // b's
+  EXPECT_EQ(seen[1].attempt, 1);  // a's, late
+  auto stored = store_b.Get(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->attempts, 2);
+  EXPECT_EQ(stored->status, DeliveryStatus::kPending);
+  EXPECT_EQ(stored->last_http_status, 500);
+  EXPECT_EQ(stored->next_attempt_at, clock.Now() + seconds(2));  // b's retry, kept
+}
+
+// A serve replica asks for a redelivery while a worker (another session) is sending it: 409's
+// kFailedPrecondition, and the worker's outcome is recorded as it is.
+TEST_F(PostgresDeliveryTest, ARedeliveryWhileAnotherProcessSendsIsRefused) {
+  FakeClock clock;
+  PostgresDeliveryStore worker_store(NewPool());
+  PostgresDeliveryStore serve_store(NewPool());
+  testing::HookedSender hooked(sender_);
+  Dispatcher worker(worker_store, hooked, clock, Secrets(), Options());
+  Dispatcher serve(serve_store, sender_, clock, Secrets(), Options());
+  auto enqueued = worker.Enqueue(Target("/hook"), "completed", Payload("job-1"));
+  ASSERT_TRUE(enqueued.ok() && enqueued->has_value());
+  const std::string id = (*enqueued)->delivery_id;
+  Result<Delivery> during = Delivery{};
+  hooked.BeforeNextPost([&] { during = serve.Redeliver(id); });
+  EXPECT_EQ(worker.RunOnce(), 1u);
+  ASSERT_FALSE(during.ok());
+  EXPECT_EQ(during.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(serve_store.Get(id)->status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(Received("/hook").size(), 1u);
 }
 
 }  // namespace
