@@ -1,21 +1,31 @@
 // Webhook benchmarks (issue 4): (1) deliveries per second from the Dispatcher through CurlSender
 // to a local receiver answering 200 at once; (2) end-to-end create-job throughput through
 // MemoryJobQueue + WorkerPool + PipelineHandler into a local bare repository with the type's
-// webhook disabled, simulated (logged to a no-op sink), and delivered for real (single and
-// staged mode), plus how long the deliveries take to drain after the last job ended.
-// Usage: webhook_bench [--deliveries N] [--jobs J] [--threads W] [--receiver-threads R]
-//                      [--senders S]
-#include <utility>
+// webhook off, simulated (logged to a no-op sink), and delivered for real (single and staged
+// mode). The modes are interleaved for --rounds rounds in one invocation (so a shared machine's
+// load drifts over all of them alike) and summarised as medians of jobs/s and of this process's
+// CPU time per job (getrusage), each with its ratio to "off". The receiver runs in a forked
+// child process, so its CPU is not counted against the service (it is reported apart).
+// Usage: webhook_bench [--deliveries N] [--jobs J] [--rounds R] [--threads W]
+//                      [--receiver-threads T] [--senders S] [--modes off,simulated,single,staged]
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -80,23 +90,82 @@ class CountingHandler final : public jobs::BatchHandler {
   Counter& ended_;
 };
 
-struct Receiver {
+// The receiver: the project's own HTTP server answering 200 at once, in a child process forked
+// before any thread exists, so its CPU is not this process's. The child stops when the parent
+// closes the control pipe.
+class Receiver {
+ public:
   explicit Receiver(int threads) {
-    http::ServerOptions options;
-    options.threads = threads;
-    server = std::make_unique<http::Server>(options, [this](const http::Request&) {
-      received.fetch_add(1, std::memory_order_relaxed);
-      return http::Response::Json(200, "{}");
-    });
+    int port_pipe[2], control_pipe[2];
+    if (pipe(port_pipe) != 0 || pipe(control_pipe) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(port_pipe[0]);
+      close(control_pipe[1]);
+      http::ServerOptions options;
+      options.threads = threads;
+      options.shutdown_grace = std::chrono::milliseconds(100);
+      http::Server server(options,
+                          [](const http::Request&) { return http::Response::Json(200, "{}"); });
+      uint16_t port = server.Start().ok() ? server.port() : 0;
+      (void)!write(port_pipe[1], &port, sizeof(port));
+      char c;
+      while (read(control_pipe[0], &c, 1) > 0) {
+      }
+      server.Stop();
+      _exit(0);
+    }
+    close(port_pipe[1]);
+    close(control_pipe[0]);
+    control_ = control_pipe[1];
+    if (read(port_pipe[0], &port_, sizeof(port_)) != sizeof(port_)) port_ = 0;
+    close(port_pipe[0]);
   }
-  std::unique_ptr<http::Server> server;
-  std::atomic<size_t> received{0};
+  ~Receiver() {
+    if (control_ >= 0) close(control_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+  uint16_t port() const { return port_; }
+  // The child's CPU time so far (user + system), from /proc.
+  double CpuSeconds() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t paren = text.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int control_ = -1;
+  uint16_t port_ = 0;
 };
+
+// This process's CPU time so far (user + system, every thread).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
 
 config::WebhookConfig Target(const Receiver& receiver, config::WebhookMode mode) {
   config::WebhookConfig target;
   target.enabled = true;
-  target.url = "http://127.0.0.1:" + std::to_string(receiver.server->port()) + "/hook";
+  target.url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook";
   target.mode = mode;
   target.timeout_seconds = 10;
   target.retries = 3;
@@ -115,9 +184,8 @@ webhook::DispatcherOptions Options(int senders, Counter& settled, size_t& failed
   return options;
 }
 
-int BenchDeliveries(size_t count, int senders, int receiver_threads) {
-  Receiver receiver(receiver_threads);
-  if (!receiver.server->Start().ok()) return 1;
+int BenchDeliveries(Receiver& receiver, size_t count, int senders, int receiver_threads) {
+  if (receiver.port() == 0) return 1;
   SystemClock clock;
   webhook::MemoryDeliveryStore store;
   webhook::CurlSender sender;
@@ -127,6 +195,8 @@ int BenchDeliveries(size_t count, int senders, int receiver_threads) {
       store, sender, clock, [](const std::string&) { return std::string("bench-secret"); },
       Options(senders, settled, failed));
   config::WebhookConfig target = Target(receiver, config::WebhookMode::kSingle);
+  const double cpu_start = ProcessCpuSeconds();
+  const double receiver_cpu_start = receiver.CpuSeconds();
   auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < count; ++i) {
     webhook::Json payload = webhook::SinglePayload(
@@ -139,14 +209,16 @@ int BenchDeliveries(size_t count, int senders, int receiver_threads) {
   if (!dispatcher.Start().ok()) return 1;
   settled.WaitFor(count);
   double total_s = Seconds(std::chrono::steady_clock::now() - start).count();
+  const double cpu_s = ProcessCpuSeconds() - cpu_start;
+  const double receiver_cpu_s = receiver.CpuSeconds() - receiver_cpu_start;
   dispatcher.Stop();
-  receiver.server->Stop();
   std::printf("deliveries: %zu signed single-mode deliveries, %d senders, receiver %d thread(s)\n",
               count, senders, receiver_threads);
-  std::printf("  enqueued in %.3f s (%.0f/s); all settled in %.3f s = %.0f deliveries/s; "
-              "%zu failed, %zu received\n",
-              enqueue_s, count / enqueue_s, total_s, count / total_s, failed,
-              receiver.received.load());
+  std::printf(
+      "  enqueued in %.3f s (%.0f/s); all settled in %.3f s = %.0f deliveries/s; "
+      "%zu failed; CPU %.1f us/delivery (receiver process apart: %.1f us)\n",
+      enqueue_s, count / enqueue_s, total_s, count / total_s, failed, cpu_s * 1e6 / count,
+      receiver_cpu_s * 1e6 / count);
   return failed == 0 ? 0 : 1;
 }
 
@@ -166,14 +238,21 @@ const char* Name(HookMode mode) {
   return "";
 }
 
-// Runs `job_count` create jobs through the pipeline; prints jobs/s and the delivery drain time.
-int BenchJobs(HookMode mode, int job_count, int threads, int senders, int receiver_threads) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "webhook-bench-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return 1;
-  const std::string dir = tmpl;
+struct JobRun {
+  bool ok = false;
+  double jobs_per_s = 0;
+  double cpu_ms_per_job = 0;           // this process, from the first enqueue to the last job end
+  double drained_cpu_ms_per_job = 0;   // ... to the last delivery settled (the deliveries' share)
+  double receiver_cpu_ms_per_job = 0;  // the receiver process, apart
+  double drain_after_s = 0;            // last delivery settled, after the last job ended
+};
 
-  Receiver receiver(receiver_threads);
-  if (!receiver.server->Start().ok()) return 1;
+// Runs `job_count` create jobs through the pipeline and measures them.
+JobRun BenchJobs(Receiver& receiver, HookMode mode, int job_count, int threads, int senders) {
+  JobRun run;
+  std::string tmpl = (std::filesystem::temp_directory_path() / "webhook-bench-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return run;
+  const std::string dir = tmpl;
   config::ResourceTypeConfig ns;
   ns.name = "namespace";
   ns.template_dir = "namespaces/";
@@ -192,7 +271,7 @@ int BenchJobs(HookMode mode, int job_count, int threads, int senders, int receiv
   index::MemoryResourceIndex index;
   auto templates = pipeline::TemplateSource::Create(
       pipeline::DirectoryLoaderFactory(std::string(GITOPS_SOURCE_DIR) + "/infra-templates"));
-  if (!templates.ok()) return 1;
+  if (!templates.ok()) return run;
   pipeline::RepositorySetOptions repo_options;
   repo_options.data_dir = dir + "/data";
   repo_options.dev_mode = true;
@@ -215,7 +294,7 @@ int BenchJobs(HookMode mode, int job_count, int threads, int senders, int receiv
   std::unique_ptr<pipeline::WebhookSender> sender;
   if (mode == HookMode::kSingle || mode == HookMode::kStaged) {
     sender = std::make_unique<pipeline::DeliveryWebhookSender>(dispatcher, tracker);
-    if (!dispatcher.Start().ok()) return 1;
+    if (!dispatcher.Start().ok()) return run;
   } else {
     sender = std::make_unique<pipeline::LogWebhookSender>([](const std::string&) {});
   }
@@ -241,28 +320,32 @@ int BenchJobs(HookMode mode, int job_count, int threads, int senders, int receiv
                       index::PendingOp::kCreate, job.job_id)
              .ok() ||
         !store.Create(job).ok()) {
-      return 1;
+      return run;
     }
     ids.push_back(job.job_id);
   }
   jobs::WorkerPoolOptions pool_options;
   pool_options.threads = static_cast<size_t>(threads);
   jobs::WorkerPool pool(queue, counting, pool_options);
+  const double cpu_start = ProcessCpuSeconds();
+  const double receiver_cpu_start = receiver.CpuSeconds();
   auto start = std::chrono::steady_clock::now();
   for (const std::string& id : ids) {
-    if (!queue.Enqueue("namespace", id).ok()) return 1;
+    if (!queue.Enqueue("namespace", id).ok()) return run;
   }
-  if (!pool.Start().ok()) return 1;
+  if (!pool.Start().ok()) return run;
   ended.WaitFor(ids.size());
-  double jobs_s = Seconds(std::chrono::steady_clock::now() - start).count();
-  size_t expected = mode == HookMode::kSingle ? ids.size()
+  const double jobs_s = Seconds(std::chrono::steady_clock::now() - start).count();
+  const double jobs_cpu_s = ProcessCpuSeconds() - cpu_start;
+  size_t expected = mode == HookMode::kSingle   ? ids.size()
                     : mode == HookMode::kStaged ? ids.size() * 6
                                                 : 0;
   settled.WaitFor(expected);
-  double drained_s = Seconds(std::chrono::steady_clock::now() - start).count();
+  const double drained_s = Seconds(std::chrono::steady_clock::now() - start).count();
+  const double drained_cpu_s = ProcessCpuSeconds() - cpu_start;
+  const double receiver_cpu_s = receiver.CpuSeconds() - receiver_cpu_start;
   (void)pool.Stop(std::chrono::seconds(10));
   dispatcher.Stop();
-  receiver.server->Stop();
 
   size_t completed = 0, delivered_jobs = 0;
   for (const std::string& id : ids) {
@@ -271,38 +354,92 @@ int BenchJobs(HookMode mode, int job_count, int threads, int senders, int receiv
     if (job->status == jobs::JobStatus::kCompleted) ++completed;
     if (job->metadata.value("webhook_status", "") == "delivered") ++delivered_jobs;
   }
-  std::printf("jobs, %s: %d create jobs, %d worker threads\n", Name(mode), job_count, threads);
-  std::printf("  %zu completed in %.3f s = %.0f jobs/s", completed, jobs_s, completed / jobs_s);
-  if (expected > 0) {
-    std::printf("; %zu deliveries (%zu failed) drained %.3f s after start; %zu jobs "
-                "webhook_status delivered",
-                expected, failed_deliveries, drained_s, delivered_jobs);
-  }
-  std::printf("\n");
   std::filesystem::remove_all(dir);
-  return completed == ids.size() ? 0 : 1;
+  const double n = static_cast<double>(ids.size());
+  run.jobs_per_s = completed / jobs_s;
+  run.cpu_ms_per_job = jobs_cpu_s * 1e3 / n;
+  run.drained_cpu_ms_per_job = drained_cpu_s * 1e3 / n;
+  run.receiver_cpu_ms_per_job = receiver_cpu_s * 1e3 / n;
+  run.drain_after_s = drained_s - jobs_s;
+  const bool all_delivered =
+      expected == 0 || (failed_deliveries == 0 && delivered_jobs == ids.size());
+  run.ok = completed == ids.size() && all_delivered;
+  std::printf("  %-44s %7.0f jobs/s  CPU %.3f ms/job (%.3f until drained, receiver %.3f)%s\n",
+              Name(mode), run.jobs_per_s, run.cpu_ms_per_job, run.drained_cpu_ms_per_job,
+              run.receiver_cpu_ms_per_job, run.ok ? "" : "  INCOMPLETE");
+  std::fflush(stdout);
+  return run;
+}
+
+std::vector<HookMode> ParseModes(const std::string& list) {
+  std::vector<HookMode> modes;
+  std::stringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name == "off") modes.push_back(HookMode::kOff);
+    if (name == "simulated") modes.push_back(HookMode::kSimulated);
+    if (name == "single") modes.push_back(HookMode::kSingle);
+    if (name == "staged") modes.push_back(HookMode::kStaged);
+  }
+  return modes;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t deliveries = 20000;
-  int jobs = 5000, threads = 2, receiver_threads = 1, senders = 4;
+  int jobs = 2000, rounds = 5, threads = 2, receiver_threads = 1, senders = 4;
+  std::string mode_list = "off,simulated,single,staged";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--deliveries") deliveries = static_cast<size_t>(std::atol(argv[i + 1]));
     if (flag == "--jobs") jobs = std::atoi(argv[i + 1]);
+    if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     if (flag == "--receiver-threads") receiver_threads = std::atoi(argv[i + 1]);
     if (flag == "--senders") senders = std::atoi(argv[i + 1]);
+    if (flag == "--modes") mode_list = argv[i + 1];
+  }
+  Receiver receiver(receiver_threads);  // forked before any thread starts
+  if (receiver.port() == 0) {
+    std::fprintf(stderr, "cannot start the receiver\n");
+    return 1;
   }
   int rc = 0;
-  if (deliveries > 0) rc |= BenchDeliveries(deliveries, senders, receiver_threads);
-  if (jobs > 0) {
-    for (HookMode mode : {HookMode::kOff, HookMode::kSimulated, HookMode::kSingle,
-                          HookMode::kStaged}) {
-      rc |= BenchJobs(mode, jobs, threads, senders, receiver_threads);
+  if (deliveries > 0) rc |= BenchDeliveries(receiver, deliveries, senders, receiver_threads);
+  const std::vector<HookMode> modes = ParseModes(mode_list);
+  if (jobs <= 0 || modes.empty()) return rc;
+  std::printf("jobs: %d create jobs per run, %d worker threads, %d senders; %d rounds of %s\n",
+              jobs, threads, senders, rounds, mode_list.c_str());
+  std::vector<std::vector<JobRun>> runs(modes.size());
+  for (int round = 0; round < rounds; ++round) {
+    std::printf("round %d\n", round + 1);
+    // Rotate the order each round so no mode always runs first (a warm or cold start).
+    for (size_t k = 0; k < modes.size(); ++k) {
+      size_t m = (k + static_cast<size_t>(round)) % modes.size();
+      JobRun run = BenchJobs(receiver, modes[m], jobs, threads, senders);
+      if (!run.ok) rc = 1;
+      runs[m].push_back(run);
     }
+  }
+  auto median = [&](size_t m, double JobRun::*field) {
+    std::vector<double> values;
+    for (const JobRun& r : runs[m]) values.push_back(r.*field);
+    return Median(values);
+  };
+  const double off_jobs = median(0, &JobRun::jobs_per_s);
+  const double off_cpu = median(0, &JobRun::cpu_ms_per_job);
+  std::printf("medians over %d rounds (ratios to \"%s\", the first mode listed):\n", rounds,
+              Name(modes[0]));
+  std::printf("  %-44s %9s %7s %11s %7s %15s %7s %12s\n", "mode", "jobs/s", "ratio", "CPU ms/job",
+              "ratio", "+drain ms/job", "ratio", "receiver ms");
+  for (size_t m = 0; m < modes.size(); ++m) {
+    const double j = median(m, &JobRun::jobs_per_s);
+    const double c = median(m, &JobRun::cpu_ms_per_job);
+    const double d = median(m, &JobRun::drained_cpu_ms_per_job);
+    std::printf("  %-44s %9.0f %7.3f %11.3f %7.3f %15.3f %7.3f %12.3f\n", Name(modes[m]), j,
+                j / off_jobs, c, c / off_cpu, d, d / off_cpu,
+                median(m, &JobRun::receiver_cpu_ms_per_job));
   }
   return rc;
 }

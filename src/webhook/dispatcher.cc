@@ -12,6 +12,31 @@
 #include "webhook/signer.h"
 
 namespace gitops::webhook {
+namespace {
+
+// The payload as stored: its text with delivery_id and event, without attempt. The usual payload
+// (none of those keys) is dumped once and the two fields spliced in before its closing brace,
+// rather than deep-copying the JSON to add them.
+std::string StoredPayload(const Json& payload, const std::string& delivery_id,
+                          const std::string& event) {
+  if (payload.contains("attempt") || payload.contains("delivery_id") || payload.contains("event")) {
+    Json body = payload;
+    body.erase("attempt");
+    body["delivery_id"] = delivery_id;
+    body["event"] = event;
+    return body.dump();
+  }
+  std::string text = payload.dump();  // "{...}": an object, never empty here (it has job_id)
+  text.pop_back();
+  text += ",\"delivery_id\":";
+  text += Json(delivery_id).dump();
+  text += ",\"event\":";
+  text += Json(event).dump();
+  text += '}';
+  return text;
+}
+
+}  // namespace
 
 Dispatcher::Dispatcher(DeliveryStore& store, HttpSender& sender, const Clock& clock,
                        SecretSource secrets, DispatcherOptions options)
@@ -55,11 +80,7 @@ Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig&
   delivery.resource_type = text("resource_type");
   delivery.event = std::string(event);
   delivery.url = target.url;
-  Json body = payload;
-  body.erase("attempt");
-  body["delivery_id"] = delivery.delivery_id;
-  body["event"] = delivery.event;
-  delivery.payload = body.dump();
+  delivery.payload = StoredPayload(payload, delivery.delivery_id, delivery.event);
   delivery.retries = std::max(0, target.retries);
   delivery.max_attempts = 1 + delivery.retries;
   delivery.timeout_ms = std::max(1, target.timeout_seconds) * 1000;
@@ -295,9 +316,11 @@ void Dispatcher::SchedulerLoop() {
       lock.unlock();
       std::vector<Delivery> claimed = ClaimDue(free);
       lock.lock();
-      if (!claimed.empty()) {
-        for (Delivery& d : claimed) ready_.push_back(std::move(d));
-        wake_senders_.notify_all();
+      // One sender per claimed delivery: waking every sender for one delivery (notify_all)
+      // made the idle ones take a context switch to find nothing.
+      for (Delivery& d : claimed) {
+        ready_.push_back(std::move(d));
+        wake_senders_.notify_one();
       }
     }
     if (stopping_) break;
