@@ -1646,6 +1646,16 @@ Result<Value> Renderer::GetItemValue(const Value& obj, const Value& key) {
 }
 
 Result<Value> Renderer::EvalSlice(const Expr& e) {
+  if (e.items.size() == 3) {
+    // A slice inside a subscript tuple (`s[1, :]`): Python builds a slice object, the lookup
+    // with that tuple key fails, and Jinja2's getitem answers undefined. Its bounds are still
+    // evaluated for their errors; the element itself is undefined, and so is the lookup.
+    for (const ExprPtr& p : e.items) {
+      if (!p) continue;
+      EV_ASSIGN([[maybe_unused]] Value bound, Eval(*p));
+    }
+    return Value::UndefinedWithMessage("a slice is not a valid key");
+  }
   EV_ASSIGN(Value obj, Eval(*e.items[0]));
   if (obj.IsUndefined()) return Unexpected(UndefinedError(obj));
   std::optional<int64_t> parts[3];
