@@ -240,6 +240,48 @@ TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrd
   EXPECT_EQ(acked, enqueued);
 }
 
+// Many threads enqueueing at once (the service's HTTP threads; Redis groups their calls into
+// shared round trips): every call that returned ok is delivered exactly once, and the jobs of
+// each thread come out in its order within their partition.
+TEST_P(JobQueueContract, ConcurrentEnqueuesAreEachDeliveredOnceInEachCallersOrder) {
+  constexpr int kThreads = 8, kJobsEach = 60, kPartitions = 2;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      for (int n = 0; n < kJobsEach; ++n) {
+        std::string partition = "p" + std::to_string(n % kPartitions);
+        std::string id = partition + "-t" + std::to_string(t) + "-" + std::to_string(n);
+        EXPECT_TRUE(queue_->Enqueue(partition, id).ok()) << id;
+      }
+    });
+  }
+  for (auto& p : producers) p.join();
+  // Per partition, the delivered ids of each thread, in delivery order.
+  std::map<std::string, std::map<std::string, std::vector<int>>> got;
+  size_t total = 0;
+  for (;;) {
+    auto leased = queue_->Lease(50, kNoWait);
+    ASSERT_TRUE(leased.ok());
+    if (!leased->has_value()) break;
+    for (const auto& id : (*leased)->job_ids) {
+      size_t dash = id.rfind('-');
+      got[(*leased)->partition][id.substr(0, dash)].push_back(std::stoi(id.substr(dash + 1)));
+      ++total;
+    }
+    ASSERT_TRUE(queue_->Complete(**leased, (*leased)->job_ids.size()).ok());
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kThreads * kJobsEach));
+  for (int p = 0; p < kPartitions; ++p) {
+    std::string partition = "p" + std::to_string(p);
+    for (int t = 0; t < kThreads; ++t) {
+      std::vector<int> expected;
+      for (int n = p; n < kJobsEach; n += kPartitions) expected.push_back(n);
+      EXPECT_EQ((got[partition][partition + "-t" + std::to_string(t)]), expected)
+          << partition << " thread " << t;
+    }
+  }
+}
+
 // Continue: an implementation may keep a partition with its holder (Redis does) or not (the
 // default); either way every job comes once more at most, in order, and the partition is never
 // held twice.

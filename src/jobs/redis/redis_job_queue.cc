@@ -43,6 +43,30 @@ if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then
 )lua" + LuaList("KEYS[2]", "KEYS[3]", "KEYS[5]", "ARGV[1]", "ARGV[4]") +
                              "end\nreturn 1\n");
 
+// The grouped Enqueue: kEnqueue for many jobs in one run. A partition's checks are made once
+// per run (the script is atomic: after its first XADD the stream exists, and the partition is
+// listed or leased). KEYS: ready, ready:set, lease, wake. ARGV: stream key prefix, group, wake
+// cap, then partition, job id pairs.
+const redis::Script kEnqueueMany(R"lua(
+local seen = {}
+for i = 4, #ARGV, 2 do
+  local p = ARGV[i]
+  local s = ARGV[1] .. p
+  if not seen[p] and redis.call('EXISTS', s) == 0 then
+    redis.call('XGROUP', 'CREATE', s, ARGV[2], '0', 'MKSTREAM')
+  end
+  redis.call('XADD', s, '*', 'j', ARGV[i + 1])
+  if not seen[p] then
+    seen[p] = true
+    if redis.call('HEXISTS', KEYS[3], p) == 0 then
+)lua" + LuaList("KEYS[1]", "KEYS[2]", "KEYS[4]", "p", "ARGV[3]") +
+                                 R"lua(
+    end
+  end
+end
+return 1
+)lua");
+
 // KEYS: ready, ready:set, lease, lease:deadline, wake. ARGV: stream key prefix, group,
 // consumer, token, ttl ms, max batch, wake cap. Returns {partition, {job ids}} or nil.
 const redis::Script kLease(std::string(kLuaNow) + R"lua(
@@ -208,8 +232,22 @@ RedisJobQueue::~RedisJobQueue() {
   renew_thread_.join();
 }
 
+struct RedisJobQueue::PendingEnqueue {
+  std::string_view partition;
+  std::string_view job_id;
+  bool done = false;
+  Status status = OkStatus();
+  std::condition_variable wake;
+};
+
 Status RedisJobQueue::Enqueue(std::string_view partition, std::string_view job_id) {
   if (closed_) return Unexpected(ErrorCode::kUnavailable, "job queue is closed");
+  if (options_.group_enqueue) {
+    PendingEnqueue me;
+    me.partition = partition;
+    me.job_id = job_id;
+    return EnqueueGrouped(me);
+  }
   std::string stream = Key("q:") + std::string(partition);
   std::string ready = Key("ready"), ready_set = Key("ready:set"), lease = Key("lease"),
               wake = Key("wake");
@@ -217,6 +255,55 @@ Status RedisJobQueue::Enqueue(std::string_view partition, std::string_view job_i
                            {partition, job_id, options_.group, kWakeCap});
   if (!reply.ok()) return Unexpected(std::move(reply).error());
   return OkStatus();
+}
+
+Status RedisJobQueue::EnqueueGrouped(PendingEnqueue& me) {
+  const size_t max_leaders = std::max<size_t>(options_.max_inflight_enqueues, 1);
+  const size_t max_batch = std::max<size_t>(options_.max_enqueue_batch, 1);
+  std::unique_lock lock(enqueue_mu_);
+  enqueue_queue_.push_back(&me);
+  for (;;) {
+    if (me.done) return me.status;
+    // Lead a group when a slot is free: this call and every call queued while the previous
+    // group was running.
+    if (enqueue_leaders_ < max_leaders && !enqueue_queue_.empty()) {
+      ++enqueue_leaders_;
+      std::vector<PendingEnqueue*> group;
+      while (!enqueue_queue_.empty() && group.size() < max_batch) {
+        group.push_back(enqueue_queue_.front());
+        enqueue_queue_.pop_front();
+      }
+      lock.unlock();
+      EnqueueMany(group);
+      lock.lock();
+      for (PendingEnqueue* entry : group) {
+        entry->done = true;
+        if (entry != &me) entry->wake.notify_one();
+      }
+      --enqueue_leaders_;
+      // Free slots go to the calls at the head of the queue (each leads a group).
+      size_t slots = max_leaders - enqueue_leaders_;
+      for (size_t i = 0; i < enqueue_queue_.size() && i < slots; ++i) {
+        if (enqueue_queue_[i] != &me) enqueue_queue_[i]->wake.notify_one();
+      }
+      continue;
+    }
+    me.wake.wait(lock);
+  }
+}
+
+void RedisJobQueue::EnqueueMany(const std::vector<PendingEnqueue*>& group) {
+  std::string stream_prefix = Key("q:"), ready = Key("ready"), ready_set = Key("ready:set"),
+              lease = Key("lease"), wake = Key("wake");
+  std::vector<std::string_view> args{stream_prefix, options_.group, kWakeCap};
+  args.reserve(3 + 2 * group.size());
+  for (const PendingEnqueue* entry : group) {
+    args.push_back(entry->partition);
+    args.push_back(entry->job_id);
+  }
+  auto reply = pool_->Eval(kEnqueueMany, {ready, ready_set, lease, wake}, args);
+  Status status = reply.ok() ? OkStatus() : Status(Unexpected(std::move(reply).error()));
+  for (PendingEnqueue* entry : group) entry->status = status;
 }
 
 Result<std::optional<Batch>> RedisJobQueue::TryLease(size_t max_batch) {

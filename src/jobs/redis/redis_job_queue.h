@@ -12,7 +12,10 @@
 // Every state change is one Lua script (atomic on the server), so processes need no other
 // coordination:
 //   Enqueue  XADD (creating the stream and group if missing); if the partition is neither
-//            leased nor listed, list it and push a wake token.
+//            leased nor listed, list it and push a wake token. Concurrent Enqueue calls are
+//            grouped (group_enqueue): one caller runs the script for every call queued behind
+//            it (one round trip for all, up to max_enqueue_batch), the others wait for it;
+//            each returns only once Redis ran its XADD.
 //   Lease    first requeue partitions whose lease expired (a dead worker), then LPOP a ready
 //            partition, claim its pending entries (XAUTOCLAIM min-idle 0: the lease proves the
 //            previous holder is gone or gave them back) and top up with new ones (XREADGROUP
@@ -48,6 +51,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,6 +83,10 @@ struct RedisJobQueueOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{2000};
   size_t max_connections = 8;  // for Enqueue/Lease/Complete; blocking waits have their own
+  // Group concurrent Enqueue calls into one script run (one round trip) per group.
+  bool group_enqueue = true;
+  size_t max_enqueue_batch = 256;     // jobs per grouped script run
+  size_t max_inflight_enqueues = 2;   // grouped runs in flight at once (a connection each)
 };
 
 class RedisJobQueue final : public JobQueue {
@@ -114,6 +122,11 @@ class RedisJobQueue final : public JobQueue {
     return options_.key_prefix + std::string(suffix);
   }
   Result<std::optional<Batch>> TryLease(size_t max_batch);
+  // One Enqueue call waiting in (or leading) an enqueue group.
+  struct PendingEnqueue;
+  Status EnqueueGrouped(PendingEnqueue& me);
+  // Runs the enqueue script once for every entry of `group`, setting each one's status.
+  void EnqueueMany(const std::vector<PendingEnqueue*>& group);
   // Blocks on the wake list for up to `slice`; kAborted once closed.
   Status WaitForWork(std::chrono::milliseconds slice);
   void RenewLoop();
@@ -129,6 +142,10 @@ class RedisJobQueue final : public JobQueue {
   std::vector<std::unique_ptr<redis::Connection>> idle_blocking_;
   std::set<redis::Connection*> waiting_;  // blocking connections in use, interrupted by Close
   std::thread renew_thread_;
+
+  std::mutex enqueue_mu_;
+  std::deque<PendingEnqueue*> enqueue_queue_;  // calls waiting for a group
+  size_t enqueue_leaders_ = 0;                 // grouped script runs in flight
 };
 
 }  // namespace gitops::jobs
