@@ -24,6 +24,7 @@
 #include "pipeline/repository_set.h"
 #include "pipeline/template_source.h"
 #include "pipeline/webhook.h"
+#include "types/postgres/postgres_type_store.h"
 #include "types/type_registry.h"
 #include "webhook/postgres/postgres_delivery_store.h"
 
@@ -422,16 +423,16 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
   jobs::PostgresJobStoreOptions so;
   p->store = std::make_unique<jobs::PostgresJobStore>(p->pool, clock, so);
   p->index = std::make_unique<index::PostgresResourceIndex>(p->pool);
-  // Types added at runtime would live in one replica only: production takes its types from
-  // resource_configs.yaml, the same file on every replica.
+  // Types added at runtime (POST /api/v1/resource-types) live in PostgreSQL (resource_types,
+  // migration 0004), shared by every replica and worker: a process that does not know a name
+  // asks the table, so a type added on one replica is usable everywhere at once.
   p->types = std::make_unique<types::TypeRegistry>(
-      config.resource_types, std::vector<config::ResourceTypeConfig>{},
-      [](const std::vector<config::ResourceTypeConfig>&) -> Status {
-        return Unexpected(ErrorCode::kFailedPrecondition,
-                          "resource types cannot be added at runtime in production mode "
-                          "(DEV_MODE=false): add them to the resource type file on every "
-                          "replica and restart");
-      });
+      config.resource_types,
+      std::make_unique<types::PostgresTypeStore>(p->pool, config.type_defaults(), clock));
+  if (Status loaded = p->types->Refresh(); !loaded.ok()) {
+    return Unexpected(MakeError(loaded.error().code,
+                                "resource types added at runtime: " + loaded.error().message));
+  }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {

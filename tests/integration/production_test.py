@@ -571,5 +571,55 @@ class WebhookProductionTest(ProductionTestBase):
         self.fail(f"delivery of {job_id} never matched: {listed}\n{d.logs()[-4000:]}")
 
 
+class RuntimeTypeProductionTest(ProductionTestBase):
+    def test_type_added_on_one_replica_is_served_by_another_and_by_the_worker(self):
+        d = self.deployment()
+        d.migrate()
+        a, b = d.serve(), d.serve()
+        d.worker()
+        bare = d.bare("dnszone")
+        subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", bare], check=True)
+        self.addCleanup(shutil.rmtree, bare, True)
+        # b has served the type list before the addition: what it knew at start is not the reason.
+        status, _, before = b.request("GET", "/api/v1/resource-types")
+        self.assertEqual(status, 200, before)
+        self.assertNotIn("dnszone", [t["name"] for t in before["resource_types"]])
+        body = {"name": "dnszone",
+                "repo_url": f"{os.environ['GIT_TEST_HTTP_URL']}/{d.name}-dnszone.git",
+                "template_dir": "misc/", "cluster_aware": True, "flavors": ["dns-record"],
+                "path_template": "zones/{tenant_id}/{cluster_id}/{name}.yaml"}
+        status, headers, doc = a.request("POST", "/api/v1/resource-types", body)
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(headers.get("Location"), "/api/v1/resource-types/dnszone")
+
+        job_id = self.submit(b, "dnszone", "create",
+                             {"name": "www", "flavor": "dns-record",
+                              "spec": {"targets": ["10.0.0.7"]}}, NS)
+        job = self.wait_all(b, [job_id], deployment=d)[job_id]
+        self.assertEqual(job["status"], "completed", job)
+        self.assertEqual(job_ids_in_git(bare), [job_id])
+        manifest = git(bare, "show", "main:zones/tenant1/cluster-a/www.yaml")
+        self.assertIn("kind: DNSEndpoint", manifest)
+        self.assertIn("10.0.0.7", manifest)
+        self.assert_fsck_clean(bare)
+
+        status, _, listed = b.request("GET", "/api/v1/resource-types")
+        self.assertEqual(status, 200, listed)
+        names = [t["name"] for t in listed["resource_types"]]
+        self.assertEqual(names[:len(TYPES)], list(TYPES))
+        self.assertEqual(names[len(TYPES):], ["dnszone"])
+        status, _, got = b.request("GET", "/api/v1/resource-types/dnszone")
+        self.assertEqual(status, 200, got)
+        self.assertEqual(got["path_template"], body["path_template"])
+
+        status, _, again = b.request("POST", "/api/v1/resource-types",
+                                     dict(body, template_dir="vms/"))
+        self.assertEqual(status, 409, again)
+        self.assertEqual(psql(d.dsn, "SELECT count(*) FROM resource_types"), "1")
+        status, _, unknown = b.request("POST", "/api/v1/nosuchtype/create",
+                                       {"name": "x", "flavor": "small"}, NS)
+        self.assertEqual(status, 404, unknown)
+
+
 if __name__ == "__main__":
     unittest.main()
