@@ -22,7 +22,8 @@ OpenApiOptions OpenApiFrom(const ApiOptions& o) {
 Api::Api(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& index,
          index::PendingOps& pending, types::TypeRegistry& registry,
          const ManifestReader& manifests, ApiOptions options)
-    : resources_(store, queue, index, pending, registry, manifests, IdentityFrom(options)),
+    : resources_(store, queue, index, pending, registry, manifests, IdentityFrom(options),
+                 options.submitter),
       webhooks_(options.deliveries, IdentityFrom(options)),
       queries_(store, index, registry, IdentityFrom(options), &webhooks_),
       types_(registry, options.type_defaults),

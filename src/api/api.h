@@ -35,6 +35,10 @@ struct ApiOptions {
   // Webhook deliveries (GET /api/v1/webhooks/deliveries, redelivery, the job status's
   // "deliveries"); null when webhooks are simulated. Must outlive the Api.
   DeliveryLedger* deliveries = nullptr;
+  // How submissions are stored (reservation + job): production passes PostgresJobStore, which
+  // groups concurrent ones into one transaction; null = a jobs::SeparateSubmitter over the
+  // store and the PendingOps. Must outlive the Api.
+  jobs::Submitter* submitter = nullptr;
 };
 
 class Api {

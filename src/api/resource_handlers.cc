@@ -134,17 +134,17 @@ Error UnknownTypeError(std::string_view type_name, const types::TypeRegistry& re
 ResourceHandlers::ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue,
                                    index::ResourceIndex& index, index::PendingOps& pending,
                                    const types::TypeRegistry& registry,
-                                   const ManifestReader& manifests, IdentityOptions options)
+                                   const ManifestReader& manifests, IdentityOptions options,
+                                   jobs::Submitter* submitter)
     : store_(store),
       queue_(queue),
       index_(index),
       pending_(pending),
       registry_(registry),
       manifests_(manifests),
-      options_(std::move(options)) {
-  // PostgresJobStore is its own Submitter (reservation and INSERT of concurrent submissions
-  // grouped into one transaction); other stores reserve then create, one call each.
-  submitter_ = dynamic_cast<jobs::Submitter*>(&store_);
+      options_(std::move(options)),
+      submitter_(submitter) {
+  // Without a submitter given (dev mode), reserve then create, one call each.
   if (!submitter_) {
     own_submitter_ = std::make_unique<jobs::SeparateSubmitter>(store_, pending_);
     submitter_ = own_submitter_.get();

@@ -27,11 +27,12 @@ Json ListItemJson(const index::ResourceRecord& record);
 class ResourceHandlers {
  public:
   // Every reference must outlive this object and the router it registers on. Submissions go
-  // through `store` when it is also a jobs::Submitter (PostgresJobStore), else through a
+  // through `submitter` (which must outlive it too), or when null through a
   // jobs::SeparateSubmitter over `store` and `pending`.
   ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& index,
                    index::PendingOps& pending, const types::TypeRegistry& registry,
-                   const ManifestReader& manifests, IdentityOptions options);
+                   const ManifestReader& manifests, IdentityOptions options,
+                   jobs::Submitter* submitter = nullptr);
 
   // Adds POST /api/v1/{type}/create, PUT .../update, DELETE .../delete, GET .../read,
   // GET .../list, GET /api/v1/{type}/{name} and GET /api/v1/{type}. The type is looked up per

@@ -480,6 +480,7 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
       if (!rows.ok()) return std::move(rows).error();
       return OkStatus();
     });
+    ao.submitter = p->store.get();  // groups concurrent submissions into one transaction
     jobs::RedisJobQueue* redis_queue = p->queue.get();
     ao.readiness_checks.emplace_back("redis", [redis_queue] { return redis_queue->Ping(); });
     p->api = std::make_unique<api::Api>(*p->store, *p->api_queue, *p->index, *p->index, *p->types,

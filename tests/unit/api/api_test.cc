@@ -580,5 +580,31 @@ TEST_F(ReadinessTest, NotReadyNamesEachFailingDependency) {
   EXPECT_EQ(body["checks"]["redis"], "connection refused");
 }
 
+// ApiOptions::submitter: a Submitter that refuses every job (PostgreSQL down).
+class RefusingSubmitter final : public jobs::Submitter {
+ public:
+  Status Submit(jobs::Job job) override {
+    seen.push_back(job.job_id);
+    return Unexpected(ErrorCode::kUnavailable, "database down");
+  }
+  std::vector<std::string> seen;
+};
+
+class GivenSubmitterTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    options_.submitter = &submitter_;
+    ApiTest::SetUp();
+  }
+  RefusingSubmitter submitter_;
+};
+
+TEST_F(GivenSubmitterTest, SubmissionsGoThroughTheGivenSubmitterInsteadOfTheStore) {
+  auto res = Write("POST", "/api/v1/vm/create", R"({"name": "vm1"})");
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_EQ(submitter_.seen.size(), 1u);
+  ExpectNothingCreated();
+}
+
 }  // namespace
 }  // namespace gitops::api::testing

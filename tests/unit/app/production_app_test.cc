@@ -118,6 +118,25 @@ TEST(LeasedBatchHandlerTest, HoldsTheLeaseWhileTheInnerHandlerRunsAndReleasesItA
   EXPECT_TRUE(leases.Acquire("namespace", "w2").ok());
 }
 
+TEST(LeasedBatchHandlerTest, KeptLeaseOutlivesTheBatchUntilThePartitionIsReleased) {
+  FakeClock clock;
+  jobs::MemoryRepositoryLeases leases(clock, milliseconds(1000));
+  LeaseKeeper keeper(leases, "w1", milliseconds(0));
+  CountingHandler inner(keeper);
+  LeasedBatchHandlerOptions options;
+  options.busy_pause = milliseconds(0);
+  options.keep_between_batches = true;
+  LeasedBatchHandler handler(keeper, inner, options);
+  jobs::Batch batch{"namespace", {"j1", "j2"}, 1};
+  EXPECT_EQ(handler.Handle(batch), 2u);
+  EXPECT_TRUE(inner.writer_ok_inside);
+  EXPECT_TRUE(keeper.Holds("namespace"));
+  EXPECT_FALSE(leases.Acquire("namespace", "w2").ok());
+  handler.PartitionReleased("namespace");
+  EXPECT_FALSE(keeper.Holds("namespace"));
+  EXPECT_TRUE(leases.Acquire("namespace", "w2").ok());
+}
+
 class RecordingHandler final : public jobs::BatchHandler {
  public:
   size_t Handle(const jobs::Batch& batch) override {
