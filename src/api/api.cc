@@ -23,7 +23,7 @@ Api::Api(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& ind
          index::PendingOps& pending, types::TypeRegistry& registry,
          const ManifestReader& manifests, ApiOptions options)
     : resources_(store, queue, index, pending, registry, manifests, IdentityFrom(options),
-                 options.submitter),
+                 options.submitter, options.submitter_dispatches),
       webhooks_(options.deliveries, IdentityFrom(options)),
       queries_(store, index, registry, IdentityFrom(options), &webhooks_),
       types_(registry, options.type_defaults),

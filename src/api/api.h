@@ -39,6 +39,9 @@ struct ApiOptions {
   // groups concurrent ones into one transaction; null = a jobs::SeparateSubmitter over the
   // store and the PendingOps. Must outlive the Api.
   jobs::Submitter* submitter = nullptr;
+  // The submitter also enqueues every job it stores before its Submit returns (production:
+  // PostgresJobStoreOptions::dispatch), so the API does not call JobQueue::Enqueue itself.
+  bool submitter_dispatches = false;
 };
 
 class Api {

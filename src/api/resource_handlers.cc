@@ -135,7 +135,7 @@ ResourceHandlers::ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue,
                                    index::ResourceIndex& index, index::PendingOps& pending,
                                    const types::TypeRegistry& registry,
                                    const ManifestReader& manifests, IdentityOptions options,
-                                   jobs::Submitter* submitter)
+                                   jobs::Submitter* submitter, bool submitter_dispatches)
     : store_(store),
       queue_(queue),
       index_(index),
@@ -143,7 +143,8 @@ ResourceHandlers::ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue,
       registry_(registry),
       manifests_(manifests),
       options_(std::move(options)),
-      submitter_(submitter) {
+      submitter_(submitter),
+      submitter_dispatches_(submitter_dispatches) {
   // Without a submitter given (dev mode), reserve then create, one call each.
   if (!submitter_) {
     own_submitter_ = std::make_unique<jobs::SeparateSubmitter>(store_, pending_);
@@ -217,6 +218,7 @@ http::Response ResourceHandlers::Submit(const http::Request& req, std::string_vi
     return ErrorResponse(reserve ? ReservationError(submitted.error(), *type, *cmd)
                                  : submitted.error());
   }
+  if (submitter_dispatches_) return Accepted(job_id, *type, op);
   Status enqueued = queue_.Enqueue(type->name, job_id);
   if (!enqueued.ok()) {
     if (reserve) (void)pending_.Release(job_id);

@@ -28,11 +28,12 @@ class ResourceHandlers {
  public:
   // Every reference must outlive this object and the router it registers on. Submissions go
   // through `submitter` (which must outlive it too), or when null through a
-  // jobs::SeparateSubmitter over `store` and `pending`.
+  // jobs::SeparateSubmitter over `store` and `pending`; then each job is enqueued on `queue`,
+  // unless `submitter_dispatches` (the submitter enqueued it already).
   ResourceHandlers(jobs::JobStore& store, jobs::JobQueue& queue, index::ResourceIndex& index,
                    index::PendingOps& pending, const types::TypeRegistry& registry,
                    const ManifestReader& manifests, IdentityOptions options,
-                   jobs::Submitter* submitter = nullptr);
+                   jobs::Submitter* submitter = nullptr, bool submitter_dispatches = false);
 
   // Adds POST /api/v1/{type}/create, PUT .../update, DELETE .../delete, GET .../read,
   // GET .../list, GET /api/v1/{type}/{name} and GET /api/v1/{type}. The type is looked up per
@@ -63,6 +64,7 @@ class ResourceHandlers {
   const IdentityOptions options_;
   std::unique_ptr<jobs::SeparateSubmitter> own_submitter_;
   jobs::Submitter* submitter_ = nullptr;
+  const bool submitter_dispatches_ = false;
 };
 
 // 404 body for an unknown resource type, listing the known ones.

@@ -258,6 +258,16 @@ Status SweptDispatchQueue::Enqueue(std::string_view partition, std::string_view 
   return OkStatus();
 }
 
+Status SweptDispatchQueue::EnqueueMany(
+    const std::vector<std::pair<std::string, std::string>>& jobs) {
+  Status enqueued = inner_.EnqueueMany(jobs);
+  if (!enqueued.ok()) {
+    spdlog::warn("{} jobs stored; their dispatch is left to the sweeper: {}", jobs.size(),
+                 enqueued.error().message);
+  }
+  return OkStatus();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sweeper
 
@@ -421,6 +431,12 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
   p->api_queue = std::make_unique<SweptDispatchQueue>(*p->queue);
 
   jobs::PostgresJobStoreOptions so;
+  // The thread that commits a group of submissions dispatches them in one Redis round trip
+  // before any of them is answered (the API then does not enqueue them one by one).
+  SweptDispatchQueue* api_queue = p->api_queue.get();
+  so.dispatch = [api_queue](const std::vector<std::pair<std::string, std::string>>& jobs) {
+    (void)api_queue->EnqueueMany(jobs);
+  };
   p->store = std::make_unique<jobs::PostgresJobStore>(p->pool, clock, so);
   p->index = std::make_unique<index::PostgresResourceIndex>(p->pool);
   // Types added at runtime (POST /api/v1/resource-types) live in PostgreSQL (resource_types,
@@ -481,6 +497,7 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
       return OkStatus();
     });
     ao.submitter = p->store.get();  // groups concurrent submissions into one transaction
+    ao.submitter_dispatches = true;  // ... and enqueues each group (so.dispatch above)
     jobs::RedisJobQueue* redis_queue = p->queue.get();
     ao.readiness_checks.emplace_back("redis", [redis_queue] { return redis_queue->Ping(); });
     p->api = std::make_unique<api::Api>(*p->store, *p->api_queue, *p->index, *p->index, *p->types,

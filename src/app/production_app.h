@@ -116,6 +116,7 @@ class SweptDispatchQueue final : public jobs::JobQueue {
  public:
   explicit SweptDispatchQueue(jobs::JobQueue& inner) : inner_(inner) {}
   Status Enqueue(std::string_view partition, std::string_view job_id) override;
+  Status EnqueueMany(const std::vector<std::pair<std::string, std::string>>& jobs) override;
   Result<std::optional<jobs::Batch>> Lease(size_t max_batch,
                                            std::chrono::milliseconds wait) override {
     return inner_.Lease(max_batch, wait);

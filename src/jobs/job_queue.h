@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -29,6 +30,17 @@ class JobQueue {
   // Appends `job_id` to `partition`. kUnavailable after Close() (or when the backend is
   // down): the job stays in the store and must be re-enqueued later. Thread-safe.
   virtual Status Enqueue(std::string_view partition, std::string_view job_id) = 0;
+
+  // Enqueue of every job of `jobs` (partition, job id), in order: as that many Enqueue calls,
+  // in fewer round trips where the backend allows (Redis: one per up to max_enqueue_batch).
+  // On an error some of the jobs may be queued already (duplicates are harmless: delivery is
+  // at-least-once); the caller treats them all as not dispatched. Thread-safe.
+  virtual Status EnqueueMany(const std::vector<std::pair<std::string, std::string>>& jobs) {
+    for (const auto& [partition, job_id] : jobs) {
+      GITOPS_RETURN_IF_ERROR(Enqueue(partition, job_id));
+    }
+    return OkStatus();
+  }
 
   // Leases up to `max_batch` (>= 1) jobs of ONE partition that no other lease holds, in
   // enqueue order; partitions with pending work are served round-robin. Blocks up to `wait`

@@ -240,6 +240,26 @@ TEST_P(JobQueueContract, ConcurrentWorkersHoldAPartitionExclusivelyAndKeepItsOrd
   EXPECT_EQ(acked, enqueued);
 }
 
+TEST_P(JobQueueContract, EnqueueManyQueuesEveryJobInOrder) {
+  ASSERT_TRUE(queue_->EnqueueMany({{"vm", "v1"}, {"namespace", "n1"}, {"vm", "v2"}}).ok());
+  EnqueueAll("vm", {"v3"});
+  std::map<std::string, std::vector<std::string>> got;
+  for (int i = 0; i < 2; ++i) {
+    jobs::Batch batch = MustLease(10);
+    got[batch.partition] = batch.job_ids;
+    ASSERT_TRUE(queue_->Complete(batch, batch.job_ids.size()).ok());
+  }
+  EXPECT_EQ(got["vm"], (std::vector<std::string>{"v1", "v2", "v3"}));
+  EXPECT_EQ(got["namespace"], std::vector<std::string>{"n1"});
+}
+
+TEST_P(JobQueueContract, EnqueueManyAfterCloseIsUnavailable) {
+  queue_->Close();
+  auto status = queue_->EnqueueMany({{"vm", "v1"}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
 // Many threads enqueueing at once (the service's HTTP threads; Redis groups their calls into
 // shared round trips): every call that returned ok is delivered exactly once, and the jobs of
 // each thread come out in its order within their partition.

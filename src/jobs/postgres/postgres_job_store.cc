@@ -156,7 +156,20 @@ Status PostgresJobStore::Submit(Job job) {
   }
   if (options_.group_commit) return CreateGrouped(one);
   InsertBatch({&one});
+  Dispatch({&one});
   return one.status;
+}
+
+void PostgresJobStore::Dispatch(const std::vector<PendingCreate*>& batch) {
+  if (!options_.dispatch) return;
+  std::vector<std::pair<std::string, std::string>> jobs;
+  jobs.reserve(batch.size());
+  for (const PendingCreate* entry : batch) {
+    if (!entry->submit || !entry->status.ok()) continue;
+    const Job& job = entry->job;
+    jobs.emplace_back(job.partition.empty() ? job.resource_type : job.partition, job.job_id);
+  }
+  if (!jobs.empty()) options_.dispatch(jobs);
 }
 
 Status PostgresJobStore::CreateGrouped(PendingCreate& me) {
@@ -176,6 +189,7 @@ Status PostgresJobStore::CreateGrouped(PendingCreate& me) {
       }
       lock.unlock();
       InsertBatch(batch);
+      Dispatch(batch);
       lock.lock();
       for (PendingCreate* entry : batch) {
         entry->done = true;

@@ -8,9 +8,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,6 +28,12 @@ struct PostgresJobStoreOptions {
   bool group_commit = true;
   size_t max_batch = 256;           // jobs per INSERT (16 parameters each; PostgreSQL allows 65535)
   size_t max_inflight_batches = 2;  // batches committing at once (each on its own connection)
+  // Called with (partition, job id) of the jobs that Submit calls stored, by the thread that
+  // committed them and before any of those calls returns: one call per group (production:
+  // JobQueue::EnqueueMany, so dispatching a group costs one Redis round trip and no extra
+  // hand-over between threads). What it does on failure is its own business: the jobs are
+  // durable either way. Empty: Submit only stores.
+  std::function<void(const std::vector<std::pair<std::string, std::string>>&)> dispatch;
 };
 
 class PostgresJobStore final : public JobStore, public Submitter {
@@ -60,6 +69,8 @@ class PostgresJobStore final : public JobStore, public Submitter {
   void InsertBatch(const std::vector<PendingCreate*>& batch);
   // Reserves (entries from Submit) and inserts `batch` in one gitops_submit call.
   void SubmitBatch(const std::vector<PendingCreate*>& batch);
+  // options_.dispatch of the jobs of `batch` that Submit stored.
+  void Dispatch(const std::vector<PendingCreate*>& batch);
   Status CreateGrouped(PendingCreate& me);
 
   std::shared_ptr<pg::Pool> pool_;

@@ -274,7 +274,7 @@ Status RedisJobQueue::EnqueueGrouped(PendingEnqueue& me) {
         enqueue_queue_.pop_front();
       }
       lock.unlock();
-      EnqueueMany(group);
+      EnqueueGroup(group);
       lock.lock();
       for (PendingEnqueue* entry : group) {
         entry->done = true;
@@ -292,18 +292,40 @@ Status RedisJobQueue::EnqueueGrouped(PendingEnqueue& me) {
   }
 }
 
-void RedisJobQueue::EnqueueMany(const std::vector<PendingEnqueue*>& group) {
+void RedisJobQueue::EnqueueGroup(const std::vector<PendingEnqueue*>& group) {
+  std::vector<std::string_view> pairs;
+  pairs.reserve(2 * group.size());
+  for (const PendingEnqueue* entry : group) {
+    pairs.push_back(entry->partition);
+    pairs.push_back(entry->job_id);
+  }
+  Status status = RunEnqueueScript(pairs);
+  for (PendingEnqueue* entry : group) entry->status = status;
+}
+
+Status RedisJobQueue::RunEnqueueScript(const std::vector<std::string_view>& pairs) {
   std::string stream_prefix = Key("q:"), ready = Key("ready"), ready_set = Key("ready:set"),
               lease = Key("lease"), wake = Key("wake");
   std::vector<std::string_view> args{stream_prefix, options_.group, kWakeCap};
-  args.reserve(3 + 2 * group.size());
-  for (const PendingEnqueue* entry : group) {
-    args.push_back(entry->partition);
-    args.push_back(entry->job_id);
-  }
+  args.insert(args.end(), pairs.begin(), pairs.end());
   auto reply = pool_->Eval(kEnqueueMany, {ready, ready_set, lease, wake}, args);
-  Status status = reply.ok() ? OkStatus() : Status(Unexpected(std::move(reply).error()));
-  for (PendingEnqueue* entry : group) entry->status = status;
+  if (!reply.ok()) return Unexpected(std::move(reply).error());
+  return OkStatus();
+}
+
+Status RedisJobQueue::EnqueueMany(const std::vector<std::pair<std::string, std::string>>& jobs) {
+  if (closed_) return Unexpected(ErrorCode::kUnavailable, "job queue is closed");
+  const size_t max_batch = std::max<size_t>(options_.max_enqueue_batch, 1);
+  std::vector<std::string_view> pairs;
+  for (size_t i = 0; i < jobs.size(); i += max_batch) {
+    pairs.clear();
+    for (size_t j = i; j < jobs.size() && j < i + max_batch; ++j) {
+      pairs.push_back(jobs[j].first);
+      pairs.push_back(jobs[j].second);
+    }
+    GITOPS_RETURN_IF_ERROR(RunEnqueueScript(pairs));
+  }
+  return OkStatus();
 }
 
 Result<std::optional<Batch>> RedisJobQueue::TryLease(size_t max_batch) {

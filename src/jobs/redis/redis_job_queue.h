@@ -102,6 +102,8 @@ class RedisJobQueue final : public JobQueue {
   RedisJobQueue& operator=(const RedisJobQueue&) = delete;
 
   Status Enqueue(std::string_view partition, std::string_view job_id) override;
+  // One script run (one round trip) per max_enqueue_batch jobs; not grouped with other calls.
+  Status EnqueueMany(const std::vector<std::pair<std::string, std::string>>& jobs) override;
   Result<std::optional<Batch>> Lease(size_t max_batch, std::chrono::milliseconds wait) override;
   Status Complete(const Batch& batch, size_t acked) override;
   // One script: when the stream holds entries beyond the `acked` ones, acks them, extends the
@@ -126,7 +128,9 @@ class RedisJobQueue final : public JobQueue {
   struct PendingEnqueue;
   Status EnqueueGrouped(PendingEnqueue& me);
   // Runs the enqueue script once for every entry of `group`, setting each one's status.
-  void EnqueueMany(const std::vector<PendingEnqueue*>& group);
+  void EnqueueGroup(const std::vector<PendingEnqueue*>& group);
+  // One run of the grouped enqueue script over (partition, job id) pairs.
+  Status RunEnqueueScript(const std::vector<std::string_view>& pairs);
   // Blocks on the wake list for up to `slice`; kAborted once closed.
   Status WaitForWork(std::chrono::milliseconds slice);
   void RenewLoop();

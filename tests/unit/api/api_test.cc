@@ -606,5 +606,24 @@ TEST_F(GivenSubmitterTest, SubmissionsGoThroughTheGivenSubmitterInsteadOfTheStor
   ExpectNothingCreated();
 }
 
+// ApiOptions::submitter_dispatches: the submitter enqueues what it stores (production's
+// PostgresJobStore with a dispatch hook), so the API does not enqueue again.
+class DispatchingSubmitterTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    options_.submitter = &submitter_;
+    options_.submitter_dispatches = true;
+    ApiTest::SetUp();
+  }
+  jobs::SeparateSubmitter submitter_{store_, index_};
+};
+
+TEST_F(DispatchingSubmitterTest, TheApiDoesNotEnqueueWhatTheSubmitterDispatches) {
+  auto res = Write("POST", "/api/v1/vm/create", R"({"name": "vm1"})");
+  ASSERT_EQ(res.status, 202) << res.body;
+  EXPECT_EQ(JobOf(res).status, jobs::JobStatus::kSubmitted);
+  EXPECT_EQ(queue_.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace gitops::api::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jobs/lease.h"
+#include "jobs/memory/memory_job_queue.h"
 #include "pipeline_fixture.h"
 
 namespace gitops::app {
@@ -135,6 +136,20 @@ TEST(LeasedBatchHandlerTest, KeptLeaseOutlivesTheBatchUntilThePartitionIsRelease
   handler.PartitionReleased("namespace");
   EXPECT_FALSE(keeper.Holds("namespace"));
   EXPECT_TRUE(leases.Acquire("namespace", "w2").ok());
+}
+
+TEST(SweptDispatchQueueTest, EnqueueManyPassesTheJobsOn) {
+  jobs::MemoryJobQueue inner;
+  SweptDispatchQueue queue(inner);
+  ASSERT_TRUE(queue.EnqueueMany({{"vm", "v1"}, {"vm", "v2"}}).ok());
+  EXPECT_EQ(inner.pending(), 2u);
+}
+
+TEST(SweptDispatchQueueTest, FailedEnqueueManyIsLeftToTheSweeperAndReportedOk) {
+  jobs::MemoryJobQueue inner;
+  inner.Close();  // Enqueue now fails with kUnavailable, as with Redis down
+  SweptDispatchQueue queue(inner);
+  EXPECT_TRUE(queue.EnqueueMany({{"vm", "v1"}}).ok());
 }
 
 class RecordingHandler final : public jobs::BatchHandler {
