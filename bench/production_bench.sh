@@ -9,14 +9,14 @@
 #     (--concurrency 2 each); the remotes are local bare repositories.
 #  3. dev mode, same binary: phase 1 and phase 2 (embedded workers, WORKERS=2).
 # Usage: bash bench/production_bench.sh [SECONDS]
-# Environment: GITOPS_BIN (default build/gitops-api: a Release build), N_CREATES (5000),
+# Environment: GITOPS_BIN (default build/gitops-api: a Release build), N_CREATES (20000),
 # API_THREADS (64: HTTP threads of the replica; handlers block on PostgreSQL, so this is also
 # how many submissions can share a group commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 BIN=${GITOPS_BIN:-$PWD/build/gitops-api}
-export N_CREATES=${N_CREATES:-5000} WRK_THREADS=2
+export N_CREATES=${N_CREATES:-20000} WRK_THREADS=2
 tmp=$(mktemp -d /tmp/gitops-pbench.XXXXXX)
 pids=()
 servers=""
@@ -94,9 +94,21 @@ end_to_end() {  # $1: label, $2: repo dir
   t0=$(date +%s.%N)
   wrk -t2 -c64 -d600s -s bench/create_prod_n.lua "http://127.0.0.1:$port" >/dev/null &
   wrk_pid=$!
-  sleep 2
-  # Each poll is 100 metrics requests: every 0.3 s keeps the poller's own load small.
-  while [ "$(tenant_sum active_jobs)" != 0 ]; do sleep 0.3; done
+  # Done when every create has ended (wrk may lose the last request of a connection, hence -1),
+  # or when nothing is active and no job ended for 3 s. Each poll is 100 metrics requests:
+  # every 0.3 s keeps the poller's own load small.
+  local settled last=-1 idle=0
+  while :; do
+    settled=$(( $(tenant_sum completed_jobs) + $(tenant_sum failed_jobs) ))
+    if [ "$settled" -ge $((N_CREATES - 1)) ] && [ "$(tenant_sum active_jobs)" = 0 ]; then break; fi
+    if [ "$settled" = "$last" ] && [ "$settled" -gt 0 ] && [ "$(tenant_sum active_jobs)" = 0 ]; then
+      idle=$((idle + 1)); [ "$idle" -ge 10 ] && break
+    else
+      idle=0
+    fi
+    last=$settled
+    sleep 0.3
+  done
   t1=$(date +%s.%N)
   local done_jobs failed_jobs commits
   done_jobs=$(tenant_sum completed_jobs)
