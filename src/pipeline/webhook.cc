@@ -64,6 +64,34 @@ Result<std::vector<webhook::Delivery>> WebhookStatusTracker::ForJob(
   return out;
 }
 
+Result<bool> WebhookStatusTracker::HasPending(const std::string& job_id) const {
+  webhook::DeliveryFilter filter;
+  filter.job_id = job_id;
+  filter.status = webhook::DeliveryStatus::kPending;
+  filter.limit = 1;
+  filter.with_payload = false;
+  auto found = deliveries_.List(filter);
+  if (!found.ok()) return std::move(found).error();
+  return !found->empty();
+}
+
+Result<std::vector<webhook::Delivery>> WebhookStatusTracker::Statuses(
+    const std::string& job_id) const {
+  webhook::DeliveryFilter filter;
+  filter.job_id = job_id;
+  filter.limit = kMaxDeliveriesPerJob;
+  filter.with_payload = false;
+  return deliveries_.List(filter);
+}
+
+void WebhookStatusTracker::Settled(const webhook::Delivery& settled) {
+  // Recorded before we are told, so of a job's settlements at least the last one finds none
+  // pending here; a redelivery meanwhile refreshes through its own Refresh.
+  auto pending = HasPending(settled.job_id);
+  if (pending.ok() && *pending) return;
+  Refresh(settled.job_id);
+}
+
 void WebhookStatusTracker::Refresh(const std::string& job_id) {
   auto job = jobs_.Get(job_id);
   if (!job.ok()) return;
@@ -74,11 +102,24 @@ void WebhookStatusTracker::Refresh(const std::string& job_id) {
   // Another Refresh may write between our read and our write; re-reading after writing and
   // writing again when the deliveries moved on makes the last writer's value the current one.
   for (int round = 0; round < 4; ++round) {
-    auto deliveries = ForJob(job_id);
+    if (stored == "pending") {  // stays so while any delivery is: one row tells
+      auto pending = HasPending(job_id);
+      if (!pending.ok()) {
+        spdlog::warn("webhook status of job {}: {}", job_id, pending.error().message);
+        return;
+      }
+      if (*pending) return;
+    }
+    auto deliveries = Statuses(job_id);
     if (!deliveries.ok()) {
       spdlog::warn("webhook status of job {}: {}", job_id, deliveries.error().message);
       return;
     }
+    // Oldest first, so the log names the first failed delivery.
+    std::sort(deliveries->begin(), deliveries->end(),
+              [](const webhook::Delivery& a, const webhook::Delivery& b) {
+                return a.sequence < b.sequence;
+              });
     std::optional<std::string> now = AggregateWebhookStatus(*deliveries);
     if (!now || *now == stored) return;
     jobs::JobChange change;

@@ -66,21 +66,34 @@ class WebhookStatusTracker {
   // running (its end stores "pending", then calls JobEnded), an unknown job, or a job whose
   // webhook_status is "simulated", "disabled" or "error". Store errors are logged, not
   // returned (the next settled delivery or redelivery refreshes again). Thread-safe.
+  // Reads the job first; when its stored webhook_status is "pending" and one of its deliveries
+  // still is, stops there (nothing to change). Lists deliveries without their payloads.
   void Refresh(const std::string& job_id);
+
+  // For DispatcherOptions::on_settled: Refresh(settled.job_id) when `settled` was its job's last
+  // pending delivery, else nothing (the job's webhook_status stays "pending" and the settlement
+  // of its last pending delivery refreshes it; a job read and a listing per settlement saved).
+  // Only for settlements: a redelivery must call Refresh, as it can turn a job back to
+  // "pending". Thread-safe.
+  void Settled(const webhook::Delivery& settled);
 
   // The deliveries of `job_id` as stored now, oldest first, whichever process created them
   // (the store is shared in production). Errors: the store's.
   Result<std::vector<webhook::Delivery>> ForJob(const std::string& job_id) const;
 
  private:
+  // Whether any delivery of `job_id` is pending (one row at most, no payload).
+  Result<bool> HasPending(const std::string& job_id) const;
+  // The job's deliveries without their payloads, in any order.
+  Result<std::vector<webhook::Delivery>> Statuses(const std::string& job_id) const;
+
   webhook::DeliveryStore& deliveries_;
   jobs::JobStore& jobs_;
 };
 
 // Real delivery: Send enqueues on the webhook::Dispatcher as Dispatcher::Notify does ("pending",
-// "disabled" or "filtered"); JobEnded refreshes
-// the job's webhook_status through the tracker (the dispatcher's on_settled should call
-// tracker.Refresh(delivery.job_id) too).
+// "disabled" or "filtered"); JobEnded refreshes the job's webhook_status through the tracker
+// (the dispatcher's on_settled should call tracker.Settled(delivery) too).
 class DeliveryWebhookSender final : public WebhookSender {
  public:
   // Both must outlive the sender.

@@ -63,6 +63,9 @@ struct DeliveryFilter {
   std::optional<DeliveryStatus> status;
   std::optional<std::string> job_id;
   size_t limit = 100;
+  // false: each listed delivery's `payload` is left empty (every other field as stored), so a
+  // caller that only needs statuses (the job's webhook_status) copies no payloads.
+  bool with_payload = true;
 };
 
 // Keeps deliveries. Implementations are thread-safe. Times are kept to the microsecond (the
@@ -117,7 +120,7 @@ class DeliveryStore {
                                                 const std::set<std::string>& skip_urls) = 0;
 
   // Deliveries matching every set field of `filter`, newest (highest sequence) first, at most
-  // filter.limit.
+  // filter.limit; without their payloads unless filter.with_payload.
   virtual Result<std::vector<Delivery>> List(const DeliveryFilter& filter) = 0;
 };
 

@@ -218,6 +218,59 @@ TEST_P(DeliveryStoreContract, ListFiltersNewestFirst) {
   EXPECT_EQ(Ids(store_->List(by_job)), std::vector<std::string>{b.delivery_id});
 }
 
+TEST_P(DeliveryStoreContract, ListGivesDeliveriesAsStoredWithPayloadsByDefault) {
+  const std::string job = NewUuid();
+  Delivery a = Add(New(job, "submitted"));
+  webhook::DeliveryFilter by_job;
+  by_job.job_id = job;
+  auto list = store_->List(by_job);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0], a);
+  EXPECT_FALSE((*list)[0].payload.empty());
+}
+
+TEST_P(DeliveryStoreContract, ListWithoutPayloadLeavesOutOnlyThePayload) {
+  const std::string job = NewUuid();
+  Delivery settled = New(job, "submitted", "http://h/x", "tenant1");
+  settled.status = DeliveryStatus::kFailed;
+  settled.attempts = 4;
+  settled.last_http_status = 503;
+  settled.last_error = "HTTP 503";
+  settled = Add(settled);
+  Delivery claimed = Add(New(job, "started", "http://h/x", "tenant1"));
+  ASSERT_TRUE(store_->Claim(claimed.delivery_id, T(0), T(35)).ok());
+  Add(New(NewUuid(), "completed", "http://h/y", "tenant2"));
+  auto stored = [&](const Delivery& d) {
+    auto got = store_->Get(d.delivery_id);
+    EXPECT_TRUE(got.ok());
+    Delivery out = got.ok() ? *got : Delivery{};
+    EXPECT_FALSE(out.payload.empty());
+    out.payload.clear();
+    return out;
+  };
+  const std::vector<Delivery> expected = {stored(claimed), stored(settled)};
+  // By job (memory: the job's index) and by tenant (a scan), and with a status filter.
+  webhook::DeliveryFilter by_job;
+  by_job.job_id = job;
+  by_job.with_payload = false;
+  auto listed = store_->List(by_job);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(*listed, expected);
+  webhook::DeliveryFilter by_tenant;
+  by_tenant.tenant_id = "tenant1";
+  by_tenant.with_payload = false;
+  listed = store_->List(by_tenant);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(*listed, expected);
+  webhook::DeliveryFilter pending_of_job = by_job;
+  pending_of_job.status = DeliveryStatus::kPending;
+  pending_of_job.limit = 1;
+  listed = store_->List(pending_of_job);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(*listed, std::vector<Delivery>{stored(claimed)});
+}
+
 TEST_P(DeliveryStoreContract, ClaimCountsTheAttemptAndLeasesTheDelivery) {
   Delivery d = Add(New(NewUuid()));
   auto claimed = store_->Claim(d.delivery_id, T(0), T(35));

@@ -5,6 +5,34 @@
 #include <limits>
 
 namespace gitops::webhook {
+namespace {
+
+// `d` as List returns it: a copy, without the payload (never copied) unless `with_payload`.
+Delivery Listed(const Delivery& d, bool with_payload) {
+  if (with_payload) return d;
+  Delivery out;
+  out.delivery_id = d.delivery_id;
+  out.job_id = d.job_id;
+  out.tenant_id = d.tenant_id;
+  out.resource_type = d.resource_type;
+  out.event = d.event;
+  out.url = d.url;
+  out.sequence = d.sequence;
+  out.attempts = d.attempts;
+  out.retries = d.retries;
+  out.max_attempts = d.max_attempts;
+  out.timeout_ms = d.timeout_ms;
+  out.status = d.status;
+  out.last_http_status = d.last_http_status;
+  out.last_error = d.last_error;
+  out.next_attempt_at = d.next_attempt_at;
+  out.claimed_until = d.claimed_until;
+  out.created_at = d.created_at;
+  out.updated_at = d.updated_at;
+  return out;
+}
+
+}  // namespace
 
 Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
   if (delivery.delivery_id.empty() || delivery.job_id.empty()) {
@@ -159,7 +187,7 @@ Result<std::vector<Delivery>> MemoryDeliveryStore::List(const DeliveryFilter& fi
       const Delivery& d = by_id_.at(by_sequence_.at(*it));
       if (filter.tenant_id && d.tenant_id != *filter.tenant_id) continue;
       if (filter.status && d.status != *filter.status) continue;
-      out.push_back(d);
+      out.push_back(Listed(d, filter.with_payload));
     }
     return out;
   }
@@ -169,7 +197,7 @@ Result<std::vector<Delivery>> MemoryDeliveryStore::List(const DeliveryFilter& fi
     if (filter.tenant_id && d.tenant_id != *filter.tenant_id) continue;
     if (filter.status && d.status != *filter.status) continue;
     if (filter.job_id && d.job_id != *filter.job_id) continue;
-    out.push_back(d);
+    out.push_back(Listed(d, filter.with_payload));
   }
   return out;
 }

@@ -16,6 +16,12 @@ constexpr const char* kColumns =
     " retries, max_attempts, timeout_ms, status, last_http_status, last_error,"
     " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at),"
     " gitops_us(claimed_until)";
+// kColumns with '' in the payload's place (List without payloads: none is read or sent).
+constexpr const char* kColumnsNoPayload =
+    "delivery_id, job_id, tenant_id, resource_type, event, url, '' AS payload, sequence,"
+    " attempts, retries, max_attempts, timeout_ms, status, last_http_status, last_error,"
+    " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at),"
+    " gitops_us(claimed_until)";
 
 Error NotFound(std::string_view delivery_id) {
   return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
@@ -249,7 +255,9 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::ListDue(
 }
 
 Result<std::vector<Delivery>> PostgresDeliveryStore::List(const DeliveryFilter& filter) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM webhook_deliveries";
+  std::string sql = std::string("SELECT ") +
+                    (filter.with_payload ? kColumns : kColumnsNoPayload) +
+                    " FROM webhook_deliveries";
   pg::Params params;
   auto where = [&](const char* column, std::string value) {
     sql += params.empty() ? " WHERE " : " AND ";

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
 #include <mutex>
 
 #include "jobs/memory/memory_job_store.h"
@@ -40,6 +43,31 @@ class ScriptedHttpSender final : public webhook::HttpSender {
   std::vector<std::string> bodies_;
 };
 
+// A MemoryJobStore that counts Get calls (the tracker's job reads).
+class CountingJobStore final : public jobs::JobStore {
+ public:
+  explicit CountingJobStore(jobs::JobStore& inner) : inner_(inner) {}
+  Status Create(jobs::Job job) override { return inner_.Create(std::move(job)); }
+  Result<jobs::Job> Get(std::string_view job_id) const override {
+    ++gets_;
+    return inner_.Get(job_id);
+  }
+  Status Update(std::string_view job_id, const jobs::JobChange& change) override {
+    return inner_.Update(job_id, change);
+  }
+  Result<std::vector<jobs::Job>> List(const jobs::JobFilter& filter) const override {
+    return inner_.List(filter);
+  }
+  Result<jobs::TenantJobStats> TenantStats(std::string_view tenant_id) const override {
+    return inner_.TenantStats(tenant_id);
+  }
+  int gets() const { return gets_; }
+
+ private:
+  jobs::JobStore& inner_;
+  mutable std::atomic<int> gets_{0};
+};
+
 config::WebhookConfig Target(int retries = 0) {
   config::WebhookConfig target;
   target.enabled = true;
@@ -52,10 +80,16 @@ config::WebhookConfig Target(int retries = 0) {
 class DeliveryWebhookSenderTest : public ::testing::Test {
  protected:
   explicit DeliveryWebhookSenderTest(std::vector<int> statuses = {200})
-      : http_(std::move(statuses)), jobs_(clock_), tracker_(deliveries_, jobs_) {
+      : http_(std::move(statuses)), jobs_(clock_), counted_(jobs_), tracker_(deliveries_, counted_) {
     webhook::DispatcherOptions options;
     options.random = [] { return 0.0; };
-    options.on_settled = [this](const webhook::Delivery& d) { tracker_.Refresh(d.job_id); };
+    // As the service wires it; counted after the tracker is done with the settlement.
+    options.on_settled = [this](const webhook::Delivery& d) {
+      tracker_.Settled(d);
+      std::lock_guard lock(settled_mu_);
+      ++settled_;
+      settled_cv_.notify_all();
+    };
     dispatcher_ = std::make_unique<webhook::Dispatcher>(
         deliveries_, http_, clock_, [](const std::string&) { return std::string(); }, options);
     sender_ = std::make_unique<DeliveryWebhookSender>(*dispatcher_, tracker_);
@@ -64,7 +98,9 @@ class DeliveryWebhookSenderTest : public ::testing::Test {
   // A job in the store, in_progress.
   std::string NewJob() {
     jobs::Job job;
-    job.job_id = "00000000-0000-4000-8000-00000000000" + std::to_string(++jobs_made_);
+    char id[40];
+    std::snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", ++jobs_made_);
+    job.job_id = id;
     job.tenant_id = "tenant1";
     job.resource_type = "vm";
     job.resource_name = "vm1";
@@ -89,11 +125,20 @@ class DeliveryWebhookSenderTest : public ::testing::Test {
 
   jobs::Job Job(const std::string& id) { return jobs_.Get(id).value(); }
 
+  void WaitForSettled(size_t count) {
+    std::unique_lock lock(settled_mu_);
+    settled_cv_.wait(lock, [&] { return settled_ >= count; });
+  }
+
   FakeClock clock_{Clock::TimePoint(std::chrono::seconds(1'800'000'000))};
   ScriptedHttpSender http_;
   webhook::MemoryDeliveryStore deliveries_;
   jobs::MemoryJobStore jobs_;
+  CountingJobStore counted_;
   WebhookStatusTracker tracker_;
+  std::mutex settled_mu_;
+  std::condition_variable settled_cv_;
+  size_t settled_ = 0;
   std::unique_ptr<webhook::Dispatcher> dispatcher_;
   std::unique_ptr<DeliveryWebhookSender> sender_;
   int jobs_made_ = 0;
@@ -213,6 +258,74 @@ TEST_F(DeliveryWebhookSenderTest, StagedJobIsPendingUntilEveryStageSettled) {
   EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
 }
 
+TEST_F(DeliveryWebhookSenderTest, SettlementReadsTheJobOnlyWhenItsLastPendingDeliverySettles) {
+  std::string id = NewJob();
+  for (const char* stage : {"started", "rendered", "completed"}) {
+    ASSERT_TRUE(sender_->Send(Target(), Payload(id, stage)).ok());
+  }
+  EndJob(id, "pending");
+  const int before = counted_.gets();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(counted_.gets() - before, 1);  // the third settlement's refresh only
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
+}
+
+TEST_F(DeliveryWebhookSenderTest, SettledLeavesAJobWithAPendingDeliveryToThatDelivery) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "started")).ok());
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  // A stale status that Refresh would correct; Settled of the first delivery leaves it, as the
+  // second one is pending and its settlement refreshes.
+  ASSERT_TRUE(jobs_.Update(id, jobs::JobChange().Meta("webhook_status", "failed")).ok());
+  const webhook::Delivery first = tracker_.ForJob(id)->at(0);
+  tracker_.Settled(first);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "failed");
+  tracker_.Refresh(id);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+}
+
+TEST_F(DeliveryWebhookSenderTest, RedeliveriesSettlingOneByOneEndDeliveredOnTheLast) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "started")).ok());
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  ASSERT_EQ(Job(id).metadata["webhook_status"], "delivered");
+  auto both = tracker_.ForJob(id);
+  ASSERT_TRUE(both.ok());
+  for (const webhook::Delivery& d : *both) {
+    ASSERT_TRUE(dispatcher_->Redeliver(d.delivery_id).ok());
+  }
+  tracker_.Refresh(id);  // as the API does after a redelivery
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);  // the job's head only; the other one still pending
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered");
+}
+
+TEST_F(DeliveryWebhookSenderTest, JobsEndingWhileTheirDeliveriesAreSentAllEndDelivered) {
+  constexpr int kJobs = 40;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    ids.push_back(NewJob());
+    for (const char* stage : {"started", "pushed", "completed"}) {
+      ASSERT_TRUE(sender_->Send(Target(), Payload(ids.back(), stage)).ok());
+    }
+  }
+  ASSERT_TRUE(dispatcher_->Start().ok());
+  // The jobs end (store "pending", then JobEnded) while the sender threads settle their
+  // deliveries: whichever comes last, the final status must not be missed.
+  for (const std::string& id : ids) EndJob(id, "pending");
+  WaitForSettled(3 * kJobs);
+  dispatcher_->Stop();
+  for (const std::string& id : ids) {
+    EXPECT_EQ(Job(id).metadata["webhook_status"], "delivered") << id;
+  }
+}
+
 class FailingReceiverTest : public DeliveryWebhookSenderTest {
  protected:
   FailingReceiverTest() : DeliveryWebhookSenderTest({410}) {}
@@ -229,6 +342,21 @@ TEST_F(FailingReceiverTest, RefusedDeliveryMakesItFailedWithTheReason) {
             0u)
       << job.logs.back();
   EXPECT_NE(job.logs.back().find("410"), std::string::npos) << job.logs.back();
+}
+
+TEST_F(FailingReceiverTest, FailedStatusNamesTheFirstFailedStage) {
+  std::string id = NewJob();
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "started")).ok());
+  ASSERT_TRUE(sender_->Send(Target(), Payload(id, "completed")).ok());
+  EndJob(id, "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  EXPECT_EQ(Job(id).metadata["webhook_status"], "pending");
+  EXPECT_EQ(dispatcher_->RunOnce(), 1u);
+  jobs::Job job = Job(id);
+  EXPECT_EQ(job.metadata["webhook_status"], "failed");
+  EXPECT_EQ(job.logs.back().rfind("Webhook notification failed: started after 1 attempt(s)", 0),
+            0u)
+      << job.logs.back();
 }
 
 TEST_F(DeliveryWebhookSenderTest, RefreshLeavesSimulatedJobsAlone) {
