@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their comparison runs in one invocation, printing the figures that go
-# into bench/RESULTS.md. Usage: bash bench/run.sh [jinja|git|all]  (after `make build`).
+# into bench/RESULTS.md. Usage: bash bench/run.sh [jinja|git|webhooks|all]  (after `make build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -30,5 +30,14 @@ if [ "$what" = all ] || [ "$what" = git ]; then
   if [ -x build/bench/git_commit_bench ]; then
     echo "== git: batched commits into a local bare remote"
     ./build/bench/git_commit_bench
+  fi
+fi
+
+if [ "$what" = all ] || [ "$what" = webhooks ]; then
+  if [ -x build/bench/webhook_bench ]; then
+    echo "== webhooks (issue 4): in-process deliveries/s and job throughput, off/simulated/single/staged"
+    ./build/bench/webhook_bench --deliveries 20000 --jobs 2000 --rounds 5
+    echo "== webhooks (issue 4): end to end through the service (HTTP submit, job, delivery), off/single/staged"
+    bash bench/webhook_service_bench.sh 3
   fi
 fi

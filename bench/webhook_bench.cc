@@ -8,6 +8,11 @@
 // child process, so its CPU is not counted against the service (it is reported apart).
 // Usage: webhook_bench [--deliveries N] [--jobs J] [--rounds R] [--threads W]
 //                      [--receiver-threads T] [--senders S] [--modes off,simulated,single,staged]
+//        webhook_bench --receiver-only PORT [--receiver-threads T]
+// --receiver-only runs just the receiver on 127.0.0.1:PORT (0: any free port) for another
+// process's deliveries (bench/webhook_service_bench.sh): every POST gets 200 "{}" and is counted,
+// GET /count answers {"posts": N}; it prints "port P" once listening and stops on SIGTERM/SIGINT.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -285,7 +290,7 @@ JobRun BenchJobs(Receiver& receiver, HookMode mode, int job_count, int threads, 
   webhook::DispatcherOptions options = Options(senders, settled, failed_deliveries);
   auto count_settled = options.on_settled;
   options.on_settled = [&tracker, count_settled](const webhook::Delivery& d) {
-    tracker.Refresh(d.job_id);
+    tracker.Settled(d);
     count_settled(d);
   };
   webhook::Dispatcher dispatcher(
@@ -384,12 +389,50 @@ std::vector<HookMode> ParseModes(const std::string& list) {
   return modes;
 }
 
+// --receiver-only: the receiver as a process of its own, counting POSTs, until SIGTERM/SIGINT.
+int ReceiverOnly(uint16_t port, int threads) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  // Blocked before the server's threads start, so they inherit the mask and sigwait gets them.
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::atomic<uint64_t> posts{0};
+  http::ServerOptions options;
+  options.port = port;
+  options.threads = threads;
+  options.shutdown_grace = std::chrono::milliseconds(100);
+  http::Server server(options, [&posts](const http::Request& req) {
+    if (req.method == "POST") {
+      posts.fetch_add(1, std::memory_order_relaxed);
+      return http::Response::Json(200, "{}");
+    }
+    if (req.path == "/count") {
+      return http::Response::Json(200, "{\"posts\": " + std::to_string(posts.load()) + "}");
+    }
+    return http::Response::Json(404, "{}");
+  });
+  Status started = server.Start();
+  if (!started.ok()) {
+    std::fprintf(stderr, "receiver: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  std::printf("port %u\n", static_cast<unsigned>(server.port()));
+  std::fflush(stdout);
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  server.Stop();
+  std::printf("posts %llu\n", static_cast<unsigned long long>(posts.load()));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t deliveries = 20000;
   int jobs = 2000, rounds = 5, threads = 2, receiver_threads = 1, senders = 4;
   std::string mode_list = "off,simulated,single,staged";
+  int receiver_only = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--deliveries") deliveries = static_cast<size_t>(std::atol(argv[i + 1]));
@@ -399,6 +442,10 @@ int main(int argc, char** argv) {
     if (flag == "--receiver-threads") receiver_threads = std::atoi(argv[i + 1]);
     if (flag == "--senders") senders = std::atoi(argv[i + 1]);
     if (flag == "--modes") mode_list = argv[i + 1];
+    if (flag == "--receiver-only") receiver_only = std::atoi(argv[i + 1]);
+  }
+  if (receiver_only >= 0) {
+    return ReceiverOnly(static_cast<uint16_t>(receiver_only), std::max(1, receiver_threads));
   }
   Receiver receiver(receiver_threads);  // forked before any thread starts
   if (receiver.port() == 0) {
