@@ -12,7 +12,7 @@
 // --receiver-only runs just the receiver on 127.0.0.1:PORT (0: any free port) for another
 // process's deliveries (bench/webhook_service_bench.sh): every POST gets 200 "{}" and is counted,
 // GET /count answers {"posts": N}; it prints "port P" once listening and stops on SIGTERM/SIGINT.
-#include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -389,14 +389,19 @@ std::vector<HookMode> ParseModes(const std::string& list) {
   return modes;
 }
 
+// Written to by the SIGTERM/SIGINT handler (whichever thread takes the signal) to wake main.
+int stop_pipe_write = -1;
+extern "C" void OnStopSignal(int) { (void)!write(stop_pipe_write, "x", 1); }
+
 // --receiver-only: the receiver as a process of its own, counting POSTs, until SIGTERM/SIGINT.
 int ReceiverOnly(uint16_t port, int threads) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  // Blocked before the server's threads start, so they inherit the mask and sigwait gets them.
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  int stop_pipe[2];
+  if (pipe(stop_pipe) != 0) return 1;
+  stop_pipe_write = stop_pipe[1];
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   std::atomic<uint64_t> posts{0};
   http::ServerOptions options;
   options.port = port;
@@ -419,8 +424,9 @@ int ReceiverOnly(uint16_t port, int threads) {
   }
   std::printf("port %u\n", static_cast<unsigned>(server.port()));
   std::fflush(stdout);
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  char c;
+  while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR) {
+  }
   server.Stop();
   std::printf("posts %llu\n", static_cast<unsigned long long>(posts.load()));
   return 0;
