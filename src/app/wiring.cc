@@ -89,7 +89,7 @@ WebhookParts BuildWebhookParts(const config::Config& config,
   p.status = std::make_unique<pipeline::WebhookStatusTracker>(*p.deliveries, jobs);
   webhook::DispatcherOptions options;
   pipeline::WebhookStatusTracker* tracker = p.status.get();
-  options.on_settled = [tracker](const webhook::Delivery& d) { tracker->Refresh(d.job_id); };
+  options.on_settled = [tracker](const webhook::Delivery& d) { tracker->Settled(d); };
   // Looked up at send time, so a pending delivery never holds the secret and a type added
   // later signs with its own.
   const types::TypeRegistry* registry = &types;

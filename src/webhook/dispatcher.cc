@@ -92,6 +92,7 @@ Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig&
   if (!stored) return std::move(stored).error();
   {
     std::lock_guard lock(mu_);
+    dirty_urls_.insert(stored->url);
     wake_ = true;
   }
   wake_scheduler_.notify_one();
@@ -112,6 +113,7 @@ Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {
   if (!delivery) return std::move(delivery).error();
   {
     std::lock_guard lock(mu_);
+    dirty_urls_.insert(delivery->url);
     wake_ = true;
   }
   wake_scheduler_.notify_one();
@@ -120,33 +122,22 @@ Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {
 
 std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
   const size_t per_url = static_cast<size_t>(options_.max_in_flight_per_url);
-  std::set<std::string> full_urls;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [url, count] : in_flight_urls_) {
-      if (static_cast<size_t>(count) >= per_url) full_urls.insert(url);
-    }
-  }
   const Clock::TimePoint now = clock_.Now();
-  // Ask for little more than can be taken: entries being redelivered are skipped below.
-  size_t wanted = options_.batch;
-  {
-    std::lock_guard lock(mu_);
-    if (capacity < wanted) wanted = std::min(wanted, capacity + in_flight_ids_.size());
-  }
-  auto due = store_.ListDue(now, wanted, full_urls);
-  if (!due) {
-    spdlog::warn("webhook: cannot read due deliveries: {}", due.error().message);
-    return {};
-  }
   std::vector<Delivery> picked;
-  {
-    std::lock_guard lock(mu_);
-    for (Delivery& d : *due) {
-      if (picked.size() >= capacity) break;
-      if (in_flight_ids_.count(d.delivery_id)) continue;
+  // Takes what `from` holds for URLs with room, in order, up to capacity; returns the rest.
+  // Caller holds mu_.
+  auto pick = [&](std::vector<Delivery>& from) {
+    std::vector<Delivery> rest;
+    for (Delivery& d : from) {
+      if (picked.size() >= capacity || in_flight_ids_.count(d.delivery_id)) {
+        if (!in_flight_ids_.count(d.delivery_id)) rest.push_back(std::move(d));
+        continue;
+      }
       int& count = in_flight_urls_[d.url];
-      if (static_cast<size_t>(count) >= per_url) continue;
+      if (static_cast<size_t>(count) >= per_url) {
+        rest.push_back(std::move(d));
+        continue;
+      }
       ++count;
       in_flight_ids_.insert(d.delivery_id);
       ++busy_senders_;
@@ -154,6 +145,45 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
     }
     for (auto it = in_flight_urls_.begin(); it != in_flight_urls_.end();) {
       it = it->second == 0 ? in_flight_urls_.erase(it) : std::next(it);
+    }
+    return rest;
+  };
+  std::set<std::string> full_urls;
+  bool query = false;
+  {
+    std::lock_guard lock(mu_);
+    // First what the last read of the store left over: deliveries that were the heads of their
+    // job's queue and due, but whose URL was full. A fast receiver's backlog is then claimed
+    // as its slots free up, without reading the store again for every two deliveries.
+    due_cache_ = pick(due_cache_);
+    for (const auto& [url, count] : in_flight_urls_) {
+      if (static_cast<size_t>(count) >= per_url) full_urls.insert(url);
+    }
+    if (picked.size() < capacity) {
+      // Read the store again when it may hold something this process could send now: a
+      // delivery added, redelivered or settled here for a URL with room (a settled one may
+      // have made its job's next delivery due), a retry that fell due, or
+      // (deliveries of other processes, retries of dead ones) the last read is poll_interval
+      // old. A URL whose slots are all taken never makes us read: that read would scan every
+      // due delivery of it only to skip them.
+      bool dirty = false;
+      for (const std::string& url : dirty_urls_) dirty = dirty || !full_urls.count(url);
+      query = dirty || query_forced_ || !last_read_ || now - *last_read_ >= options_.poll_interval;
+    }
+    if (query) {
+      dirty_urls_.clear();
+      query_forced_ = false;
+      last_read_ = now;
+    }
+  }
+  if (query) {
+    // Ask for little more than can be taken: entries being redelivered are skipped below.
+    auto due = store_.ListDue(now, options_.batch, full_urls);
+    if (!due) {
+      spdlog::warn("webhook: cannot read due deliveries: {}", due.error().message);
+    } else {
+      std::lock_guard lock(mu_);
+      due_cache_ = pick(*due);  // the fresh read replaces what was left of the older one
     }
   }
   // Claim in the store (outside the lock): one conditional write that counts the attempt and
@@ -180,6 +210,9 @@ void Dispatcher::Release(const Delivery& delivery) {
   {
     std::lock_guard lock(mu_);
     in_flight_ids_.erase(delivery.delivery_id);
+    // Its URL has a free slot, and settling may have made the job's next delivery the head of
+    // its queue: the next pass reads the store if the cache holds nothing more for this URL.
+    dirty_urls_.insert(delivery.url);
     auto it = in_flight_urls_.find(delivery.url);
     if (it != in_flight_urls_.end() && --it->second <= 0) in_flight_urls_.erase(it);
     if (busy_senders_ > 0) --busy_senders_;
@@ -260,6 +293,10 @@ void Dispatcher::Attempt(Delivery d) {
 }
 
 size_t Dispatcher::RunOnce() {
+  {
+    std::lock_guard lock(mu_);
+    query_forced_ = true;  // a pass for tests and tools always reads the store
+  }
   std::vector<Delivery> claimed = ClaimDue(std::numeric_limits<size_t>::max());
   for (Delivery& d : claimed) Attempt(std::move(d));
   return claimed.size();
@@ -329,6 +366,7 @@ void Dispatcher::SchedulerLoop() {
       auto until_retry = std::chrono::ceil<std::chrono::milliseconds>(*next_retry_ - clock_.Now());
       if (until_retry <= wait) {
         next_retry_.reset();  // this pass (after the wait) picks it up
+        query_forced_ = true;
         wait = std::max(until_retry, std::chrono::milliseconds(0));
       }
     }

@@ -31,8 +31,8 @@ inline constexpr std::string_view kUserAgent = "GitOps-API-Webhook/2.0";
 using SecretSource = std::function<std::string(const std::string& resource_type)>;
 
 struct DispatcherOptions {
-  int senders = 4;                // threads sending at once (Start)
-  int max_in_flight_per_url = 2;  // a slow receiver holds at most this many senders
+  int senders = 8;                // threads sending at once (Start)
+  int max_in_flight_per_url = 4;  // a slow receiver holds at most this many senders
   size_t batch = 256;             // deliveries read per pass
   RetryPolicy retry;
   // The real loop's longest sleep between passes (it is woken earlier by Enqueue, Redeliver
@@ -121,6 +121,12 @@ class Dispatcher {
   std::map<std::string, int> in_flight_urls_;  // url -> deliveries claimed for it
   size_t busy_senders_ = 0;                    // claimed deliveries not yet finished
   std::vector<Delivery> ready_;                // claimed, waiting for a sender thread
+  // Due heads of job queues read from the store whose URL was full at the time (ClaimDue).
+  std::vector<Delivery> due_cache_;
+  std::set<std::string>
+      dirty_urls_;             // URLs with deliveries added/redelivered/settled since the read
+  bool query_forced_ = false;  // a retry fell due: read the store on the next pass
+  std::optional<Clock::TimePoint> last_read_;
   std::thread scheduler_;
   std::vector<std::thread> senders_;
   std::mutex random_mu_;
