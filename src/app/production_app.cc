@@ -480,6 +480,12 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
     p->leased_handler = std::make_unique<LeasedBatchHandler>(*p->keeper, *p->handler, lo);
     jobs::WorkerPoolOptions wo;
     wo.threads = p->options.worker_threads;
+    // A partition moving to another worker process costs its new holder a fetch and a rebuild
+    // of its view of the repository (the bigger the repository, the more), so a thread keeps
+    // a busy partition for up to 256 batches (~16,000 jobs): with 16, two workers on two
+    // repositories ran at 690-1,430 jobs/s instead of 2,250-2,450 (bench/RESULTS.md). The
+    // price: with fewer worker threads than busy repositories, a repository can wait that long.
+    wo.max_consecutive_batches = 256;
     p->workers = std::make_unique<jobs::WorkerPool>(*p->queue, *p->leased_handler, wo);
     p->sweeper = std::make_unique<Sweeper>(*p->pool, *p->queue, *p->keeper, clock,
                                            p->options.sweeper);
