@@ -9,9 +9,9 @@
 #include <system_error>
 
 #include "api/api.h"
-#include "app/wiring.h"
 #include "api/errors.h"
 #include "api/manifest_reader.h"
+#include "app/wiring.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "index/memory/memory_resource_index.h"
@@ -84,7 +84,9 @@ Status SaveAddedTypes(const fs::path& file, const std::vector<config::ResourceTy
   std::error_code ec;
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
   fs::rename(tmp, file, ec);
-  if (ec) return Unexpected(ErrorCode::kUnavailable, "cannot write " + file.string() + ": " + ec.message());
+  if (ec)
+    return Unexpected(ErrorCode::kUnavailable,
+                      "cannot write " + file.string() + ": " + ec.message());
   return OkStatus();
 }
 
@@ -171,11 +173,10 @@ Result<std::unique_ptr<App>> App::Create(config::Config config, AppOptions optio
   p->store = std::make_unique<jobs::MemoryJobStore>(clock);
   p->queue = std::make_unique<jobs::MemoryJobQueue>();
   p->index = std::make_unique<index::MemoryResourceIndex>();
-  p->repositories = std::make_unique<pipeline::RepositorySet>(
-      pipeline::RepositorySetOptionsFromConfig(config));
-  WebhookParts webhooks =
-      BuildWebhookParts(config, std::make_unique<webhook::MemoryDeliveryStore>(), *p->store,
-                        *p->types, clock);
+  p->repositories =
+      std::make_unique<pipeline::RepositorySet>(pipeline::RepositorySetOptionsFromConfig(config));
+  WebhookParts webhooks = BuildWebhookParts(
+      config, std::make_unique<webhook::MemoryDeliveryStore>(), *p->store, *p->types, clock);
   p->webhook_parts = std::move(webhooks);
 
   pipeline::PipelineOptions po;
@@ -192,13 +193,8 @@ Result<std::unique_ptr<App>> App::Create(config::Config config, AppOptions optio
       ApiOptionsFromConfig(config, p->options.swagger_dir, p->webhook_parts.ledger.get());
   p->api = std::make_unique<api::Api>(*p->store, *p->queue, *p->index, *p->index, *p->types,
                                       *p->manifests, ao);
-  p->router = std::make_unique<http::Router>(api::FormatHttpError);
-  GITOPS_RETURN_IF_ERROR(p->api->Register(*p->router));
-
-  http::ServerOptions so = ServerOptionsFromConfig(config, p->options.host, p->options.http_threads);
-  const http::Router* router = p->router.get();
-  p->server = std::make_unique<http::Server>(
-      so, [router](const http::Request& req) { return router->Route(req); });
+  GITOPS_RETURN_IF_ERROR(
+      ServeApi(*p->api, config, p->options.host, p->options.http_threads, p->router, p->server));
 
   p->config = std::move(config);
   return std::unique_ptr<App>(new App(std::move(p)));
@@ -222,9 +218,10 @@ Status App::Start() {
   GITOPS_RETURN_IF_ERROR(p.workers->Start());
   GITOPS_RETURN_IF_ERROR(p.server->Start());
   p.started = true;
-  spdlog::info("gitops-api listening on http://{}:{} (dev mode, DATA_DIR={}; webhooks {})",
-               p.options.host, p.server->port(), p.config.data_dir.string(),
-               p.webhook_parts.dispatcher ? "sent, deliveries kept in memory" : "simulated (logged)");
+  spdlog::info(
+      "gitops-api listening on http://{}:{} (dev mode, DATA_DIR={}; webhooks {})", p.options.host,
+      p.server->port(), p.config.data_dir.string(),
+      p.webhook_parts.dispatcher ? "sent, deliveries kept in memory" : "simulated (logged)");
   return OkStatus();
 }
 

@@ -508,13 +508,8 @@ Result<std::unique_ptr<ProductionApp>> ProductionApp::Create(config::Config conf
     ao.readiness_checks.emplace_back("redis", [redis_queue] { return redis_queue->Ping(); });
     p->api = std::make_unique<api::Api>(*p->store, *p->api_queue, *p->index, *p->index, *p->types,
                                         *p->manifests, ao);
-    p->router = std::make_unique<http::Router>(api::FormatHttpError);
-    GITOPS_RETURN_IF_ERROR(p->api->Register(*p->router));
-    http::ServerOptions hso =
-        ServerOptionsFromConfig(config, p->options.host, p->options.http_threads);
-    const http::Router* router = p->router.get();
-    p->server = std::make_unique<http::Server>(
-        hso, [router](const http::Request& req) { return router->Route(req); });
+    GITOPS_RETURN_IF_ERROR(ServeApi(*p->api, config, p->options.host, p->options.http_threads,
+                                    p->router, p->server));
   }
   p->config = std::move(config);
   return std::unique_ptr<ProductionApp>(new ProductionApp(std::move(p)));

@@ -117,8 +117,10 @@ api::ApiOptions ApiOptionsFromConfig(const config::Config& config,
   return options;
 }
 
-http::ServerOptions ServerOptionsFromConfig(const config::Config& config, const std::string& host,
-                                            int threads) {
+Status ServeApi(api::Api& api, const config::Config& config, const std::string& host, int threads,
+                std::unique_ptr<http::Router>& router, std::unique_ptr<http::Server>& server) {
+  router = std::make_unique<http::Router>(api::FormatHttpError);
+  GITOPS_RETURN_IF_ERROR(api.Register(*router));
   http::ServerOptions options;
   options.host = host;
   options.port = static_cast<uint16_t>(config.port);
@@ -128,7 +130,10 @@ http::ServerOptions ServerOptionsFromConfig(const config::Config& config, const 
   options.on_handler_exception = [](std::string_view what) {
     spdlog::error("handler exception: {}", what);
   };
-  return options;
+  const http::Router* routes = router.get();
+  server = std::make_unique<http::Server>(
+      options, [routes](const http::Request& req) { return routes->Route(req); });
+  return OkStatus();
 }
 
 }  // namespace gitops::app

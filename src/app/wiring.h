@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "jobs/job_store.h"
 #include "pipeline/repository_set.h"
@@ -63,9 +64,10 @@ api::ApiOptions ApiOptionsFromConfig(const config::Config& config,
                                      const std::filesystem::path& swagger_dir,
                                      api::DeliveryLedger* deliveries);
 
-// The HTTP server options for `config` on host:config.port with `threads` handler threads,
-// errors formatted as the API's JSON.
-http::ServerOptions ServerOptionsFromConfig(const config::Config& config, const std::string& host,
-                                            int threads);
+// Registers every route of `api` on a new `router` and builds `server` (host:config.port,
+// `threads` handler threads, errors formatted as the API's JSON) routing to it;
+// `api` must outlive both. Error: a route clash.
+Status ServeApi(api::Api& api, const config::Config& config, const std::string& host, int threads,
+                std::unique_ptr<http::Router>& router, std::unique_ptr<http::Server>& server);
 
 }  // namespace gitops::app

@@ -21,6 +21,18 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 )lua";
 
+// Lua that acks and deletes the first `acked` pending entries of stream KEYS[1] for consumer
+// group ARGV[4] (the jobs of a batch that are done).
+constexpr std::string_view kLuaAck = R"lua(
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[4], '-', '+', acked)
+  local ids = {}
+  for i, e in ipairs(pending) do ids[i] = e[1] end
+  if #ids > 0 then
+    redis.call('XACK', KEYS[1], ARGV[4], unpack(ids))
+    redis.call('XDEL', KEYS[1], unpack(ids))
+  end
+)lua";
+
 // Lua that lists `partition` as ready unless it is listed already, and pushes a wake token
 // (up to `cap` of them) for a blocked worker. Arguments are Lua expressions.
 std::string LuaList(std::string_view ready, std::string_view set, std::string_view wake,
@@ -114,13 +126,7 @@ redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 local acked = tonumber(ARGV[3])
 if acked > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[4], '-', '+', acked)
-  local ids = {}
-  for i, e in ipairs(pending) do ids[i] = e[1] end
-  if #ids > 0 then
-    redis.call('XACK', KEYS[1], ARGV[4], unpack(ids))
-    redis.call('XDEL', KEYS[1], unpack(ids))
-  end
+)lua" + std::string(kLuaAck) + R"lua(
 end
 if redis.call('XLEN', KEYS[1]) > 0 then
 )lua" + LuaList("KEYS[2]", "KEYS[3]", "KEYS[6]", "ARGV[1]", "ARGV[5]") +
@@ -139,13 +145,7 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 local acked = tonumber(ARGV[3])
 if redis.call('XLEN', KEYS[1]) <= acked then return {} end
 if acked > 0 then
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[4], '-', '+', acked)
-  local ids = {}
-  for i, e in ipairs(pending) do ids[i] = e[1] end
-  if #ids > 0 then
-    redis.call('XACK', KEYS[1], ARGV[4], unpack(ids))
-    redis.call('XDEL', KEYS[1], unpack(ids))
-  end
+)lua" + std::string(kLuaAck) + R"lua(
 end
 local max = tonumber(ARGV[7])
 local jobs = {}
