@@ -16,6 +16,34 @@ Error BadParameter(std::string message, std::string_view parameter) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message), std::string(parameter));
 }
 
+// The stored metadata.webhook_status follows a job's deliveries a moment after they settle (the
+// process that records an outcome updates the job next, in its own write). So that one answer
+// never contradicts itself (a delivery shown "delivered" beside a job still "pending"), a job
+// whose webhook_status tracks deliveries shows the status of the deliveries listed with it:
+// "pending" while any is, else "failed" if any failed, else "delivered". "simulated",
+// "disabled", "filtered" and "error" are left as stored (nothing was delivered for them).
+void AlignWebhookStatus(Json& job) {
+  const Json& deliveries = job["deliveries"];
+  if (!deliveries.is_array() || deliveries.empty()) return;
+  Json& metadata = job["metadata"];
+  if (!metadata.is_object()) return;
+  auto stored = metadata.find("webhook_status");
+  if (stored == metadata.end() ||
+      (*stored != "pending" && *stored != "delivered" && *stored != "failed")) {
+    return;
+  }
+  bool failed = false;
+  for (const Json& d : deliveries) {
+    const Json status = d.value("status", Json());
+    if (status == "pending") {
+      *stored = "pending";
+      return;
+    }
+    failed = failed || status == "failed";
+  }
+  *stored = failed ? "failed" : "delivered";
+}
+
 }  // namespace
 
 QueryHandlers::QueryHandlers(const jobs::JobStore& store, const index::ResourceIndex& index,
@@ -59,6 +87,7 @@ http::Response QueryHandlers::GetJob(std::string_view job_id) const {
   }
   Json out = jobs::ToJson(*job);
   out["deliveries"] = webhooks_ ? webhooks_->ForJob(job_id) : Json::array();
+  AlignWebhookStatus(out);
   return JsonResponse(200, out);
 }
 

@@ -146,6 +146,31 @@ TEST_F(WebhookRoutesTest, JobStatusShowsTheJobsDeliveries) {
   EXPECT_EQ(body["deliveries"][0]["last_http_status"], 500);
 }
 
+TEST_F(WebhookRoutesTest, JobStatusWebhookStatusAgreesWithTheDeliveriesShown) {
+  // The job's stored webhook_status catches up a moment after its last delivery settles; the
+  // status answer must not show a delivered delivery beside a job still "pending".
+  auto submitted = Write("POST", "/api/v1/namespace/create", R"({"name": "dev", "flavor": "small"})");
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  std::string id = ParseBody(submitted)["job_id"];
+  jobs::JobChange started;
+  started.status = jobs::JobStatus::kInProgress;
+  ASSERT_TRUE(store_.Update(id, started).ok());
+  jobs::JobChange change;
+  change.status = jobs::JobStatus::kCompleted;
+  change.Meta("webhook_status", "pending");
+  ASSERT_TRUE(store_.Update(id, change).ok());
+  EXPECT_EQ(ParseBody(Call("GET", "/api/v1/status/" + id))["metadata"]["webhook_status"],
+            "delivered");
+  EXPECT_EQ(store_.Get(id)->metadata["webhook_status"], "pending");  // a view, not a write
+
+  // Statuses that say nothing was stored for delivery are shown as stored.
+  jobs::JobChange disabled;
+  disabled.Meta("webhook_status", "disabled");
+  ASSERT_TRUE(store_.Update(id, disabled).ok());
+  EXPECT_EQ(ParseBody(Call("GET", "/api/v1/status/" + id))["metadata"]["webhook_status"],
+            "disabled");
+}
+
 TEST_F(SimulatedWebhookRoutesTest, WithoutALedgerListsAreEmptyAndRedeliveryIs404) {
   auto list = Call("GET", "/api/v1/webhooks/deliveries?status=failed");
   ASSERT_EQ(list.status, 200) << list.body;
