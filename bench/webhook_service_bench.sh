@@ -14,7 +14,7 @@
 # Usage: bash bench/webhook_service_bench.sh [ROUNDS]
 # Environment: GITOPS_BIN (build/gitops-api, a Release build), WEBHOOK_BENCH_BIN
 # (build/bench/webhook_bench), N_CREATES (6000 dev, PROD_N_CREATES 4000 production),
-# MODES (off,single,staged), SKIP_PRODUCTION=1.
+# MODES (off,single,staged), SKIP_DEV=1, SKIP_PRODUCTION=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -214,7 +214,7 @@ PY
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git rev-parse --short HEAD)  machine: $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "binary: $BIN; receiver: $RECEIVER_BIN --receiver-only on port $rport (a process of its own)"
-bench run_dev "dev mode" "$dev_n"
+if [ "${SKIP_DEV:-0}" != 1 ]; then bench run_dev "dev mode" "$dev_n"; fi
 
 if [ "${SKIP_PRODUCTION:-0}" = 1 ]; then exit 0; fi
 if [ -z "$pg_dsn" ] && out=$(bash scripts/test-servers.sh start pg 2>/dev/null); then

@@ -1,5 +1,8 @@
-// Delivery status names and the API's JSON form of a delivery.
+// Delivery status names, the API's JSON form of a delivery, and DeliveryStore's default
+// batch calls.
 #include "webhook/delivery.h"
+
+#include <set>
 
 namespace gitops::webhook {
 
@@ -46,6 +49,66 @@ nlohmann::ordered_json DeliveryToJson(const Delivery& delivery, bool with_payloa
   out["updated_at"] = FormatIso8601(delivery.updated_at);
   if (with_payload) {
     out["payload"] = nlohmann::ordered_json::parse(delivery.payload, nullptr, false);
+  }
+  return out;
+}
+
+Result<std::vector<Delivery>> DeliveryStore::AddMany(std::vector<Delivery> deliveries) {
+  std::set<std::string_view> ids;
+  for (const Delivery& d : deliveries) {
+    if (d.delivery_id.empty() || d.job_id.empty()) {
+      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
+    }
+    if (!ids.insert(d.delivery_id).second) {
+      return Unexpected(ErrorCode::kAlreadyExists,
+                        "delivery " + d.delivery_id + " is given twice");
+    }
+  }
+  std::vector<Delivery> out;
+  out.reserve(deliveries.size());
+  for (Delivery& d : deliveries) {
+    auto added = Add(std::move(d));
+    if (!added.ok()) return std::move(added).error();
+    out.push_back(*std::move(added));
+  }
+  return out;
+}
+
+Result<std::vector<Delivery>> DeliveryStore::ClaimMany(const std::vector<std::string>& delivery_ids,
+                                                       Clock::TimePoint now,
+                                                       Clock::TimePoint lease_until) {
+  std::vector<Delivery> out;
+  for (const std::string& id : delivery_ids) {
+    auto claimed = Claim(id, now, lease_until);
+    if (!claimed.ok()) {
+      if (claimed.error().code == ErrorCode::kNotFound) continue;
+      return std::move(claimed).error();
+    }
+    if (*claimed) out.push_back(**std::move(claimed));
+  }
+  return out;
+}
+
+Result<std::map<std::string, DeliveryCounts>> DeliveryStore::CountByJob(
+    const std::vector<std::string>& job_ids) {
+  std::map<std::string, DeliveryCounts> out;
+  for (const std::string& job_id : job_ids) {
+    if (out.count(job_id)) continue;
+    DeliveryFilter filter;
+    filter.job_id = job_id;
+    filter.limit = 1'000'000;  // far above any job's (at most one per stage)
+    filter.with_payload = false;
+    auto found = List(filter);
+    if (!found.ok()) return std::move(found).error();
+    if (found->empty()) continue;
+    DeliveryCounts& counts = out[job_id];
+    for (const Delivery& d : *found) {
+      switch (d.status) {
+        case DeliveryStatus::kPending: ++counts.pending; break;
+        case DeliveryStatus::kDelivered: ++counts.delivered; break;
+        case DeliveryStatus::kFailed: ++counts.failed; break;
+      }
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -68,6 +69,15 @@ struct DeliveryFilter {
   bool with_payload = true;
 };
 
+// How many of one job's deliveries are in each status (DeliveryStore::CountByJob).
+struct DeliveryCounts {
+  size_t pending = 0;
+  size_t delivered = 0;
+  size_t failed = 0;
+
+  bool operator==(const DeliveryCounts&) const = default;
+};
+
 // Keeps deliveries. Implementations are thread-safe. Times are kept to the microsecond (the
 // Clock's resolution): a store may drop finer parts, so a FakeClock's times round-trip exactly.
 class DeliveryStore {
@@ -78,6 +88,13 @@ class DeliveryStore {
   // Errors: kAlreadyExists (delivery_id taken), kInvalidArgument (empty delivery_id or job_id),
   // kUnavailable (backend down).
   virtual Result<Delivery> Add(Delivery delivery) = 0;
+
+  // Stores new deliveries as Add does, all or none: returns them in the given order with
+  // sequences assigned, increasing in that order (greater than any before). Errors as Add's
+  // (one duplicate or invalid delivery: nothing is stored). The default checks them, then
+  // calls Add for each: all or none only against ids given twice in the call, so a store
+  // overrides it (the memory store under its lock, PostgreSQL in one statement).
+  virtual Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries);
 
   // Error: kNotFound.
   virtual Result<Delivery> Get(std::string_view delivery_id) = 0;
@@ -95,6 +112,15 @@ class DeliveryStore {
   // one due delivery at the same `now`, exactly one succeeds. Errors: kNotFound, kUnavailable.
   virtual Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                                 Clock::TimePoint lease_until) = 0;
+
+  // Claim of each of `delivery_ids` at one `now` and `lease_until`: returns the deliveries it
+  // claimed, in any order; an id that is unknown, settled, not due or claimed by someone else
+  // is left out. The default calls Claim for each; a backend with statements claims the lot in
+  // one. Errors: kUnavailable (then nothing was claimed by this call, or, for the default,
+  // only what came before the failing id: those stay leased and are due again at lease end).
+  virtual Result<std::vector<Delivery>> ClaimMany(const std::vector<std::string>& delivery_ids,
+                                                  Clock::TimePoint now,
+                                                  Clock::TimePoint lease_until);
 
   // Records the outcome of the attempt a Claim counted as `claimed_attempt`, atomically: only
   // while the stored delivery is still that claim's (pending, claimed_until set, attempts ==
@@ -122,6 +148,12 @@ class DeliveryStore {
   // Deliveries matching every set field of `filter`, newest (highest sequence) first, at most
   // filter.limit; without their payloads unless filter.with_payload.
   virtual Result<std::vector<Delivery>> List(const DeliveryFilter& filter) = 0;
+
+  // For each of `job_ids` that has deliveries, how many are pending, delivered and failed (a
+  // job without deliveries is absent). The default lists each job's deliveries; a backend
+  // with statements counts them all in one.
+  virtual Result<std::map<std::string, DeliveryCounts>> CountByJob(
+      const std::vector<std::string>& job_ids);
 };
 
 }  // namespace gitops::webhook

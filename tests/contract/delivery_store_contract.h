@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -562,6 +563,126 @@ TEST_P(DeliveryStoreContract, ConcurrentAddsGetDistinctSequences) {
   for (size_t i = 1; i < list->size(); ++i) {
     EXPECT_GT((*list)[i - 1].sequence, (*list)[i].sequence);
   }
+}
+
+TEST_P(DeliveryStoreContract, AddManyStoresTheLotInOrderWithIncreasingSequences) {
+  Delivery before = Add(New(NewUuid()));
+  Delivery a = New(NewUuid(), "submitted");
+  Delivery b = New(NewUuid(), "completed", "http://127.0.0.1:9/other");
+  b.last_http_status = 503;
+  b.last_error = "HTTP 503";
+  b.claimed_until = T(7);
+  auto added = store_->AddMany({a, b});
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ASSERT_EQ(added->size(), 2u);
+  EXPECT_GT((*added)[0].sequence, before.sequence);
+  EXPECT_GT((*added)[1].sequence, (*added)[0].sequence);
+  a.sequence = (*added)[0].sequence;
+  b.sequence = (*added)[1].sequence;
+  EXPECT_EQ((*added)[0], a);
+  EXPECT_EQ(*store_->Get(a.delivery_id), a);
+  EXPECT_EQ(*store_->Get(b.delivery_id), b);  // every field, as Add keeps them
+  auto none = store_->AddMany({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(DeliveryStoreContract, AddManyWithOneDuplicateOrInvalidDeliveryStoresNothing) {
+  Delivery taken = Add(New(NewUuid()));
+  Delivery fresh = New(NewUuid());
+  Delivery again = New(NewUuid());
+  again.delivery_id = taken.delivery_id;
+  auto duplicate = store_->AddMany({fresh, again});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->Get(fresh.delivery_id).error().code, ErrorCode::kNotFound);
+
+  auto twice = store_->AddMany({fresh, fresh});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->Get(fresh.delivery_id).error().code, ErrorCode::kNotFound);
+
+  Delivery no_job = New("");
+  auto invalid = store_->AddMany({fresh, no_job});
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->Get(fresh.delivery_id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(DeliveryStoreContract, ClaimManyClaimsOnlyWhatIsDueAndUnclaimed) {
+  Delivery due = Add(New(NewUuid()));
+  Delivery also_due = Add(New(NewUuid()));
+  Delivery later = New(NewUuid());
+  later.next_attempt_at = T(10);
+  later = Add(later);
+  Delivery delivered = New(NewUuid());
+  delivered.status = DeliveryStatus::kDelivered;
+  delivered = Add(delivered);
+  ASSERT_TRUE(store_->Claim(also_due.delivery_id, T(0), T(35))->has_value());
+
+  auto claimed = store_->ClaimMany({due.delivery_id, also_due.delivery_id, later.delivery_id,
+                                    delivered.delivery_id, NewUuid()},
+                                   T(1), T(40));
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), 1u);
+  Delivery expected = due;
+  expected.attempts = 1;
+  expected.next_attempt_at = T(40);
+  expected.claimed_until = T(40);
+  expected.updated_at = T(1);
+  EXPECT_EQ((*claimed)[0], expected);
+  EXPECT_EQ(*store_->Get(due.delivery_id), expected);
+  EXPECT_EQ(store_->Get(also_due.delivery_id)->attempts, 1);  // its first claim stands
+  EXPECT_EQ(store_->Get(later.delivery_id)->attempts, 0);
+  auto again = store_->ClaimMany({due.delivery_id}, T(2), T(40));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+}
+
+TEST_P(DeliveryStoreContract, ConcurrentClaimManyOfOneBatchClaimsEachDeliveryOnce) {
+  constexpr int kClaimants = 4;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Add(New(NewUuid())).delivery_id);
+  std::atomic<size_t> won{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClaimants; ++i) {
+    threads.emplace_back([&] {
+      auto claimed = store_->ClaimMany(ids, T(0), T(35));
+      if (!claimed.ok()) {
+        ++errors;
+      } else {
+        won += claimed->size();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(won.load(), ids.size());
+  for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1);
+}
+
+TEST_P(DeliveryStoreContract, CountByJobCountsEachStatusOfTheJobsAsked) {
+  std::string busy = NewUuid();
+  std::string done = NewUuid();
+  std::string other = NewUuid();
+  Add(New(busy, "started"));
+  Delivery settled = New(busy, "completed");
+  settled.status = DeliveryStatus::kDelivered;
+  Add(settled);
+  Delivery failed = New(done, "completed");
+  failed.status = DeliveryStatus::kFailed;
+  Add(failed);
+  Add(New(other));
+  auto counts = store_->CountByJob({busy, done, NewUuid(), busy});
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  std::map<std::string, webhook::DeliveryCounts> expected = {
+      {busy, {.pending = 1, .delivered = 1, .failed = 0}},
+      {done, {.pending = 0, .delivered = 0, .failed = 1}}};
+  EXPECT_EQ(*counts, expected);  // the job without deliveries and the job not asked: absent
+  auto none = store_->CountByJob({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
 }
 
 }  // namespace gitops::contract

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 namespace gitops::webhook {
 namespace {
@@ -43,6 +44,27 @@ Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
     return Unexpected(ErrorCode::kAlreadyExists,
                       "delivery " + delivery.delivery_id + " already exists");
   }
+  return Insert(std::move(delivery));
+}
+
+Result<std::vector<Delivery>> MemoryDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
+  std::lock_guard lock(mu_);
+  std::set<std::string_view> ids;
+  for (const Delivery& d : deliveries) {
+    if (d.delivery_id.empty() || d.job_id.empty()) {
+      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
+    }
+    if (by_id_.count(d.delivery_id) || !ids.insert(d.delivery_id).second) {
+      return Unexpected(ErrorCode::kAlreadyExists, "delivery " + d.delivery_id + " already exists");
+    }
+  }
+  std::vector<Delivery> out;
+  out.reserve(deliveries.size());
+  for (Delivery& d : deliveries) out.push_back(Insert(std::move(d)));
+  return out;
+}
+
+Delivery MemoryDeliveryStore::Insert(Delivery delivery) {
   delivery.sequence = next_sequence_++;
   by_sequence_[delivery.sequence] = delivery.delivery_id;
   by_job_[delivery.job_id].push_back(delivery.sequence);

@@ -15,6 +15,7 @@ namespace gitops::webhook {
 class MemoryDeliveryStore final : public DeliveryStore {
  public:
   Result<Delivery> Add(Delivery delivery) override;
+  Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) override;
   Result<Delivery> Get(std::string_view delivery_id) override;
   Status Update(const Delivery& delivery) override;
   Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
@@ -28,6 +29,8 @@ class MemoryDeliveryStore final : public DeliveryStore {
  private:
   using HeadKey = std::pair<Clock::TimePoint, int64_t>;  // (next_attempt_at, sequence)
 
+  // Stores `delivery` (checked, id free) with the next sequence. Caller holds mu_.
+  Delivery Insert(Delivery delivery);
   // Re-derives the head of `job_id`'s pending queue in heads_. Caller holds mu_.
   void RefreshHead(const std::string& job_id);
 

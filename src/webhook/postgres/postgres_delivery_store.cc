@@ -3,6 +3,7 @@
 #include "webhook/postgres/postgres_delivery_store.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 #include <utility>
 
 #include "pg/values.h"
@@ -36,6 +37,11 @@ pg::Param StatusOrNull(int http_status) {
 }
 pg::Param TimeOrNull(const std::optional<Clock::TimePoint>& time) {
   return time ? pg::Param(pg::MicrosParam(*time)) : pg::Param();
+}
+
+// Microseconds since the epoch, for a bigint field of a jsonb parameter (gitops_ts).
+int64_t ToMicros(Clock::TimePoint tp) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
 }
 
 Result<Delivery> DecodeDelivery(const pg::Rows& rows, size_t r) {
@@ -135,6 +141,77 @@ Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
   return delivery;
 }
 
+Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
+  if (deliveries.empty()) return deliveries;
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    const Delivery& d = deliveries[i];
+    if (d.delivery_id.empty() || d.job_id.empty()) {
+      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
+    }
+    nlohmann::json row = {
+        {"i", i},
+        {"delivery_id", d.delivery_id},
+        {"job_id", d.job_id},
+        {"tenant_id", d.tenant_id},
+        {"resource_type", d.resource_type},
+        {"event", d.event},
+        {"url", d.url},
+        {"payload", d.payload},
+        {"attempts", d.attempts},
+        {"retries", d.retries},
+        {"max_attempts", d.max_attempts},
+        {"timeout_ms", d.timeout_ms},
+        {"status", std::string(DeliveryStatusName(d.status))},
+        {"last_http_status", nullptr},
+        {"last_error", nullptr},
+        {"next_us", ToMicros(d.next_attempt_at)},
+        {"created_us", ToMicros(d.created_at)},
+        {"updated_us", ToMicros(d.updated_at)},
+        {"claimed_us", nullptr}};
+    if (d.last_http_status != 0) row["last_http_status"] = d.last_http_status;
+    if (!d.last_error.empty()) row["last_error"] = d.last_error;
+    if (d.claimed_until) row["claimed_us"] = ToMicros(*d.claimed_until);
+    rows.push_back(std::move(row));
+  }
+  // ORDER BY i: the identity hands out sequences in the order the rows are inserted. A
+  // duplicate delivery_id is a unique violation of the whole statement (kAlreadyExists).
+  auto inserted = pool_->Exec(
+      "INSERT INTO webhook_deliveries (delivery_id, job_id, tenant_id, resource_type, event, url,"
+      " payload, attempts, retries, max_attempts, timeout_ms, status, last_http_status,"
+      " last_error, next_attempt_at, created_at, updated_at, claimed_until)"
+      " SELECT delivery_id, job_id, tenant_id, resource_type, event, url, payload, attempts,"
+      " retries, max_attempts, timeout_ms, status, last_http_status, last_error,"
+      " gitops_ts(next_us), gitops_ts(created_us), gitops_ts(updated_us), gitops_ts(claimed_us)"
+      " FROM jsonb_to_recordset($1::jsonb) AS r(i bigint, delivery_id text, job_id text,"
+      " tenant_id text, resource_type text, event text, url text, payload text, attempts int,"
+      " retries int, max_attempts int, timeout_ms int, status text, last_http_status int,"
+      " last_error text, next_us bigint, created_us bigint, updated_us bigint, claimed_us bigint)"
+      " ORDER BY i RETURNING delivery_id, sequence",
+      {rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!inserted.ok()) {
+    Error error = std::move(inserted).error();
+    if (error.code == ErrorCode::kAlreadyExists) {
+      error.message = "a delivery of the batch already exists (" + error.message + ")";
+    }
+    return Unexpected(std::move(error));
+  }
+  std::unordered_map<std::string_view, int64_t> sequence_of;
+  for (size_t r = 0; r < inserted->size(); ++r) {
+    auto sequence = inserted->Int(r, 1);
+    if (!sequence.ok()) return Unexpected(std::move(sequence).error());
+    sequence_of.emplace(inserted->Text(r, 0), *sequence);
+  }
+  for (Delivery& d : deliveries) {
+    auto it = sequence_of.find(d.delivery_id);
+    if (it == sequence_of.end()) {
+      return Unexpected(ErrorCode::kInternal, "delivery " + d.delivery_id + " was not stored");
+    }
+    d.sequence = it->second;
+  }
+  return deliveries;
+}
+
 Result<Delivery> PostgresDeliveryStore::Get(std::string_view delivery_id) {
   auto rows = pool_->Exec(
       std::string("SELECT ") + kColumns + " FROM webhook_deliveries WHERE delivery_id = $1",
@@ -188,6 +265,28 @@ Result<std::optional<Delivery>> PostgresDeliveryStore::Claim(std::string_view de
   if (!exists.ok()) return Unexpected(std::move(exists).error());
   if (exists->empty()) return Unexpected(NotFound(delivery_id));
   return std::optional<Delivery>();
+}
+
+Result<std::vector<Delivery>> PostgresDeliveryStore::ClaimMany(
+    const std::vector<std::string>& delivery_ids, Clock::TimePoint now,
+    Clock::TimePoint lease_until) {
+  if (delivery_ids.empty()) return std::vector<Delivery>();
+  nlohmann::json ids = nlohmann::json::array();
+  for (const std::string& id : delivery_ids) ids.push_back(id);
+  // The WHERE of Claim, per row: rows claimed concurrently elsewhere are re-checked after their
+  // row lock is released and are left out.
+  auto rows = pool_->Exec(
+      std::string(
+          "UPDATE webhook_deliveries SET attempts = attempts + 1,"
+          " next_attempt_at = gitops_ts($3::bigint), claimed_until = gitops_ts($3::bigint),"
+          " updated_at = gitops_ts($2::bigint)"
+          " WHERE delivery_id IN (SELECT jsonb_array_elements_text($1::jsonb) COLLATE \"C\")"
+          " AND status = 'pending' AND next_attempt_at <= gitops_ts($2::bigint) RETURNING ") +
+          kColumns,
+      {ids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), pg::MicrosParam(now),
+       pg::MicrosParam(lease_until)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  return DecodeAll(*rows);
 }
 
 Result<bool> PostgresDeliveryStore::RecordAttempt(const Delivery& outcome, int claimed_attempt) {
@@ -272,6 +371,33 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::List(const DeliveryFilter& 
   auto rows = pool_->Exec(sql, params);
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   return DecodeAll(*rows);
+}
+
+Result<std::map<std::string, DeliveryCounts>> PostgresDeliveryStore::CountByJob(
+    const std::vector<std::string>& job_ids) {
+  std::map<std::string, DeliveryCounts> out;
+  if (job_ids.empty()) return out;
+  nlohmann::json ids = nlohmann::json::array();
+  for (const std::string& id : job_ids) ids.push_back(id);
+  auto rows = pool_->Exec(
+      "SELECT job_id, count(*) FILTER (WHERE status = 'pending'),"
+      " count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed')"
+      " FROM webhook_deliveries"
+      " WHERE job_id IN (SELECT jsonb_array_elements_text($1::jsonb) COLLATE \"C\")"
+      " GROUP BY job_id",
+      {ids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!rows.ok()) return Unexpected(std::move(rows).error());
+  for (size_t r = 0; r < rows->size(); ++r) {
+    DeliveryCounts counts;
+    size_t* fields[] = {&counts.pending, &counts.delivered, &counts.failed};
+    for (int c = 0; c < 3; ++c) {
+      auto n = rows->Int(r, c + 1);
+      if (!n.ok()) return Unexpected(std::move(n).error());
+      *fields[c] = static_cast<size_t>(*n);
+    }
+    out.emplace(rows->Text(r, 0), counts);
+  }
+  return out;
 }
 
 }  // namespace gitops::webhook

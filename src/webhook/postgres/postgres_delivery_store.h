@@ -26,12 +26,18 @@ class PostgresDeliveryStore final : public DeliveryStore {
   // PostgreSQL is down. Times are stored as timestamptz: whole microseconds are kept exactly,
   // finer parts are dropped. Add returns its argument with the sequence PostgreSQL assigned.
   Result<Delivery> Add(Delivery delivery) override;
+  // One INSERT ... SELECT of the lot (a duplicate id fails the statement: nothing stored).
+  Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) override;
   Result<Delivery> Get(std::string_view delivery_id) override;
   Status Update(const Delivery& delivery) override;
   // UPDATE ... WHERE status = 'pending' AND next_attempt_at <= now RETURNING: row-locked, so
   // a concurrent claim waits and then sees the lease and gets nothing.
   Result<std::optional<Delivery>> Claim(std::string_view delivery_id, Clock::TimePoint now,
                                         Clock::TimePoint lease_until) override;
+  // Claim's UPDATE for every id at once (one statement, one commit).
+  Result<std::vector<Delivery>> ClaimMany(const std::vector<std::string>& delivery_ids,
+                                          Clock::TimePoint now,
+                                          Clock::TimePoint lease_until) override;
   // UPDATE ... WHERE attempts = claimed_attempt AND status = 'pending' AND claimed_until IS
   // NOT NULL: a late outcome updates no row. Writes only the attempt's columns (no payload).
   Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override;
@@ -40,6 +46,9 @@ class PostgresDeliveryStore final : public DeliveryStore {
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override;
   Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override;
+  // One GROUP BY job_id over the jobs' rows (the job index).
+  Result<std::map<std::string, DeliveryCounts>> CountByJob(
+      const std::vector<std::string>& job_ids) override;
 
  private:
   std::shared_ptr<pg::Pool> pool_;
