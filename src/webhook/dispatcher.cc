@@ -59,8 +59,10 @@ Dispatcher::Dispatcher(DeliveryStore& store, HttpSender& sender, const Clock& cl
 
 Dispatcher::~Dispatcher() { Stop(); }
 
-Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig& target,
-                                                    std::string_view event, const Json& payload) {
+Result<std::optional<Delivery>> Dispatcher::NewDelivery(const config::WebhookConfig& target,
+                                                        std::string_view event,
+                                                        const Json& payload,
+                                                        Clock::TimePoint now) const {
   if (!target.Sends(event)) return std::optional<Delivery>();
   if (target.url.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, "the webhook has no url");
@@ -84,19 +86,50 @@ Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig&
   delivery.retries = std::max(0, target.retries);
   delivery.max_attempts = 1 + delivery.retries;
   delivery.timeout_ms = std::max(1, target.timeout_seconds) * 1000;
-  const Clock::TimePoint now = clock_.Now();
   delivery.next_attempt_at = now;
   delivery.created_at = now;
   delivery.updated_at = now;
-  auto stored = store_.Add(std::move(delivery));
-  if (!stored) return std::move(stored).error();
+  return std::optional<Delivery>(std::move(delivery));
+}
+
+Result<std::optional<Delivery>> Dispatcher::Enqueue(const config::WebhookConfig& target,
+                                                    std::string_view event, const Json& payload) {
+  return std::move(EnqueueMany({Notification{&target, event, &payload}}).front());
+}
+
+std::vector<Result<std::optional<Delivery>>> Dispatcher::EnqueueMany(
+    const std::vector<Notification>& notifications) {
+  const Clock::TimePoint now = clock_.Now();
+  std::vector<Result<std::optional<Delivery>>> out;
+  out.reserve(notifications.size());
+  std::vector<Delivery> to_store;
+  std::vector<size_t> stored_at;  // out's index of each of to_store
+  for (const Notification& n : notifications) {
+    auto delivery = NewDelivery(*n.target, n.event, *n.payload, now);
+    if (delivery.ok() && delivery->has_value()) {
+      stored_at.push_back(out.size());
+      to_store.push_back(**std::move(delivery));
+      out.emplace_back(std::optional<Delivery>());  // replaced below
+    } else {
+      out.push_back(std::move(delivery));
+    }
+  }
+  if (to_store.empty()) return out;
+  auto stored = store_.AddMany(std::move(to_store));
+  if (!stored.ok()) {
+    for (size_t i : stored_at) out[i] = Unexpected(stored.error());
+    return out;
+  }
   {
     std::lock_guard lock(mu_);
-    dirty_urls_.insert(stored->url);
+    for (const Delivery& d : *stored) dirty_urls_.insert(d.url);
     wake_ = true;
   }
   wake_scheduler_.notify_one();
-  return std::optional<Delivery>(*std::move(stored));
+  for (size_t k = 0; k < stored_at.size(); ++k) {
+    out[stored_at[k]] = std::optional<Delivery>(std::move((*stored)[k]));
+  }
+  return out;
 }
 
 Result<std::string> Dispatcher::Notify(const config::WebhookConfig& target, const Json& payload) {
@@ -186,22 +219,35 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
       due_cache_ = pick(*due);  // the fresh read replaces what was left of the older one
     }
   }
-  // Claim in the store (outside the lock): one conditional write that counts the attempt and
+  // Claim in the store (outside the lock): a conditional write that counts the attempt and
   // leases the delivery, so of two processes sharing the store only one sends it, and a process
-  // that dies while sending leaves it due again after the lease.
-  std::vector<Delivery> claimed;
-  for (Delivery& d : picked) {
-    const Clock::TimePoint lease_until =
-        now + std::chrono::milliseconds(d.timeout_ms) + options_.lease_margin;
-    auto got = store_.Claim(d.delivery_id, now, lease_until);
-    if (!got.ok() || !got->has_value()) {
-      if (!got.ok()) {
-        spdlog::warn("webhook: cannot claim delivery {}: {}", d.delivery_id, got.error().message);
-      }
-      Release(d);
+  // that dies while sending leaves it due again after the lease. One ClaimMany per lease length
+  // (deliveries of one timeout share it: usually one call for the lot).
+  std::map<Clock::TimePoint, std::vector<std::string>> by_lease;
+  for (const Delivery& d : picked) {
+    by_lease[now + std::chrono::milliseconds(d.timeout_ms) + options_.lease_margin].push_back(
+        d.delivery_id);
+  }
+  std::map<std::string, Delivery> got;
+  for (const auto& [lease_until, ids] : by_lease) {
+    auto claimed = store_.ClaimMany(ids, now, lease_until);
+    if (!claimed.ok()) {
+      spdlog::warn("webhook: cannot claim {} deliveries: {}", ids.size(), claimed.error().message);
       continue;
     }
-    claimed.push_back(**std::move(got));
+    for (Delivery& d : *claimed) {
+      std::string id = d.delivery_id;
+      got.emplace(std::move(id), std::move(d));
+    }
+  }
+  std::vector<Delivery> claimed;
+  for (const Delivery& d : picked) {  // in the order picked
+    auto it = got.find(d.delivery_id);
+    if (it == got.end()) {
+      Release(d);  // sent elsewhere, settled, or the store could not be reached
+      continue;
+    }
+    claimed.push_back(std::move(it->second));
   }
   return claimed;
 }

@@ -67,6 +67,19 @@ class Dispatcher {
   Result<std::optional<Delivery>> Enqueue(const config::WebhookConfig& target,
                                           std::string_view event, const Json& payload);
 
+  // One notification of EnqueueMany. The pointers must stay valid during the call.
+  struct Notification {
+    const config::WebhookConfig* target = nullptr;
+    std::string_view event;
+    const Json* payload = nullptr;
+  };
+  // Enqueue of each, the deliveries stored with one DeliveryStore::AddMany (one statement in
+  // PostgreSQL): one result per notification, in order. A notification's own error (see
+  // Enqueue) fails only it; a store error fails every one that was to be stored (nothing of
+  // them is stored). Thread-safe.
+  std::vector<Result<std::optional<Delivery>>> EnqueueMany(
+      const std::vector<Notification>& notifications);
+
   // Enqueue with the event taken from the payload (its stage, else its status); returns the
   // job's webhook_status: "pending" (stored, to be sent), "disabled" or "filtered" (not sent).
   // The same contract as pipeline::WebhookSender::Send, so an adapter is one line.
@@ -94,6 +107,11 @@ class Dispatcher {
   void Stop();
 
  private:
+  // The delivery Enqueue would store (not stored yet), nullopt when `target` does not send
+  // `event`, or Enqueue's kInvalidArgument.
+  Result<std::optional<Delivery>> NewDelivery(const config::WebhookConfig& target,
+                                              std::string_view event, const Json& payload,
+                                              Clock::TimePoint now) const;
   // Picks due deliveries within the free capacity and claims them (attempts+1, lease).
   std::vector<Delivery> ClaimDue(size_t capacity);
   // Sends one claimed delivery and records the outcome; releases its in-flight slot.

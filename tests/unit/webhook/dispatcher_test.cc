@@ -147,6 +147,37 @@ TEST_F(DispatcherTest, DeliversSignedPayloadWithDeliveryFields) {
   EXPECT_EQ(after.last_error, "");
 }
 
+TEST_F(DispatcherTest, EnqueueManyStoresTheLotAndAnswersEachNotification) {
+  config::WebhookConfig hook = Target("/hook");
+  config::WebhookConfig only_failed = Target("/hook");
+  only_failed.events = {"failed"};
+  config::WebhookConfig no_url = Target("/hook");
+  no_url.url.clear();
+  Json a = Payload("job-a", "completed", false);
+  Json b = Payload("job-b", "completed", false);
+  Json c = Payload("job-c", "completed", false);
+  auto results = dispatcher_->EnqueueMany({{&hook, "completed", &a},
+                                           {&only_failed, "completed", &b},
+                                           {&no_url, "completed", &c},
+                                           {&hook, "completed", &c}});
+  ASSERT_EQ(results.size(), 4u);
+  ASSERT_TRUE(results[0].ok() && results[0]->has_value());
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_FALSE(results[1]->has_value());  // filtered: nothing stored
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(results[3].ok() && results[3]->has_value());
+  const Delivery& first = **results[0];
+  const Delivery& last = **results[3];
+  EXPECT_EQ(first.job_id, "job-a");
+  EXPECT_EQ(last.job_id, "job-c");
+  EXPECT_LT(first.sequence, last.sequence);
+  EXPECT_EQ(Stored(first), first);
+  EXPECT_EQ(Stored(last), last);
+  EXPECT_EQ(Drain(), 2u);
+  EXPECT_EQ(receiver_.Requests("/hook").size(), 2u);
+}
+
 TEST_F(DispatcherTest, UnsignedWithoutASecret) {
   config::WebhookConfig target = Target("/hook");
   Json payload = Payload("job-1", "completed", false);
