@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/clock.h"
@@ -24,6 +25,26 @@ inline Result<Clock::TimePoint> TimeAt(const Rows& rows, size_t row, size_t col)
   auto us = rows.Int(row, col);
   if (!us.ok()) return Unexpected(std::move(us).error());
   return Clock::TimePoint(std::chrono::microseconds(*us));
+}
+
+// A text[] parameter's literal ({"a","b"}: every element quoted, `"` and `\` escaped), for
+// `column = ANY($n::text[])`: unlike `IN (SELECT json_array_elements_text(...))`, whose row
+// count the planner guesses as 100, the planner sees how many ids there are and probes the
+// index for each (measured: a claim of 3 ids in a 4,000-row table 0.03 ms instead of 0.2 ms, a
+// count by job 0.015 ms instead of 0.5 ms: a hash join over a scan of the table).
+inline std::string TextArrayParam(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 // JSON text for a json/jsonb parameter; invalid UTF-8 in strings becomes U+FFFD rather than

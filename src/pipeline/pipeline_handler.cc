@@ -69,7 +69,10 @@ struct Ending {
   jobs::JobUpdate update;
   size_t position = 0;   // in the batch
   bool indexed = false;  // has a write in the batch's pending index writes
-  bool notify = false;   // tell the webhook sender once stored (JobEnded)
+  bool notify = false;   // tell the webhook sender once stored (JobsEnded)
+  // The job's final notification (single mode's one, staged mode's completed/failed), handed
+  // to the webhook sender by CommitEndings with the batch's others (one store call for all).
+  std::optional<Json> webhook_payload;
 };
 
 // A create/update/delete planned in this batch, waiting for the batch's push.
@@ -479,6 +482,7 @@ class PipelineHandler::Run {
       index_writes_.clear();
     }
     if (endings_.empty()) return;
+    SendFinalNotifications();
     std::vector<jobs::JobUpdate> updates;
     updates.reserve(endings_.size());
     for (Ending& e : endings_) updates.push_back(std::move(e.update));
@@ -498,12 +502,42 @@ class PipelineHandler::Run {
     }
     if (!releases.empty()) (void)deps_.pending.ReleaseMany(releases);
     // Deliveries may have settled before the "pending" stored above.
+    std::vector<std::string> ended_with_webhooks;
     for (size_t k = 0; k < endings_.size(); ++k) {
       if (endings_[k].notify && k < stored.size() && stored[k].ok()) {
-        deps_.webhooks.JobEnded(updates[k].job_id);
+        ended_with_webhooks.push_back(updates[k].job_id);
       }
     }
+    if (!ended_with_webhooks.empty()) deps_.webhooks.JobsEnded(ended_with_webhooks);
     endings_.clear();
+  }
+
+  // Hands the endings' final notifications to the webhook sender in one SendMany (stored
+  // before the jobs' ends, as a single Send in End was) and records each result in its job's
+  // change: metadata.webhook_status and a log line.
+  void SendFinalNotifications() {
+    std::vector<WebhookSender::Outgoing> outgoing;
+    std::vector<Ending*> senders;
+    for (Ending& e : endings_) {
+      if (!e.webhook_payload) continue;
+      outgoing.push_back({&type_->webhook, &*e.webhook_payload});
+      senders.push_back(&e);
+    }
+    if (outgoing.empty()) return;
+    std::vector<Result<std::string>> sent = deps_.webhooks.SendMany(outgoing);
+    for (size_t k = 0; k < senders.size(); ++k) {
+      jobs::JobChange& change = senders[k]->update.change;
+      Result<std::string> result = k < sent.size() ? std::move(sent[k])
+                                                   : Unexpected(ErrorCode::kInternal, "no answer");
+      if (result.ok()) {
+        change.Meta("webhook_status", *result);
+        change.Log(WebhookLogLine(*result));
+      } else {
+        change.Meta("webhook_status", "error");
+        change.Log("Webhook notification failed: " + result.error().message);
+      }
+      senders[k]->webhook_payload.reset();
+    }
   }
 
   // Ends a write whose commit is on the remote branch.
@@ -596,18 +630,20 @@ class PipelineHandler::Run {
     const bool is_write = p.job.operation == Operation::kCreate ||
                           p.job.operation == Operation::kUpdate ||
                           p.job.operation == Operation::kDelete;
+    std::optional<Json> webhook_payload;  // sent by CommitEndings with the batch's others
     if (is_write && type_) {
       if (!type_->webhook.enabled) {
         p.Meta("webhook_status", "disabled");
       } else if (type_->webhook.mode == config::WebhookMode::kSingle) {
-        Json payload = webhook::SinglePayload(Subject(p), jobs::JobStatusName(status),
-                                              deps_.clock.Now(), p.job.logs, p.job.metadata);
-        RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
+        webhook_payload = webhook::SinglePayload(Subject(p), jobs::JobStatusName(status),
+                                                 deps_.clock.Now(), p.job.logs, p.job.metadata);
       } else {
         Json data = Json{{"status", jobs::JobStatusName(status)}};
         if (error) data["error"] = *error;
         data["metadata"] = p.job.metadata;  // git_commit, manifest_path, repository when done
-        SendStage(p, status == JobStatus::kCompleted ? "completed" : "failed", data);
+        webhook_payload = webhook::StagedPayload(
+            Subject(p), status == JobStatus::kCompleted ? "completed" : "failed",
+            deps_.clock.Now(), data);
       }
     }
     jobs::JobChange change;
@@ -619,7 +655,8 @@ class PipelineHandler::Run {
     endings_.push_back(Ending{{p.job.job_id, std::move(change)},
                               p.position,
                               indexed,
-                              is_write && type_ && type_->webhook.enabled});
+                              is_write && type_ && type_->webhook.enabled,
+                              std::move(webhook_payload)});
   }
 
   webhook::Subject Subject(const Progress& p) const {

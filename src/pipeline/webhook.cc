@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "git/repository.h"
@@ -48,6 +49,17 @@ std::optional<std::string> AggregateWebhookStatus(
   return std::string(failed ? "failed" : "delivered");
 }
 
+std::vector<Result<std::string>> WebhookSender::SendMany(const std::vector<Outgoing>& outgoing) {
+  std::vector<Result<std::string>> out;
+  out.reserve(outgoing.size());
+  for (const Outgoing& o : outgoing) out.push_back(Send(*o.target, *o.payload));
+  return out;
+}
+
+void WebhookSender::JobsEnded(const std::vector<std::string>& job_ids) {
+  for (const std::string& id : job_ids) JobEnded(id);
+}
+
 WebhookStatusTracker::WebhookStatusTracker(webhook::DeliveryStore& deliveries,
                                            jobs::JobStore& jobs)
     : deliveries_(deliveries), jobs_(jobs) {}
@@ -64,84 +76,114 @@ Result<std::vector<webhook::Delivery>> WebhookStatusTracker::ForJob(
   return out;
 }
 
-Result<bool> WebhookStatusTracker::HasPending(const std::string& job_id) const {
-  webhook::DeliveryFilter filter;
-  filter.job_id = job_id;
-  filter.status = webhook::DeliveryStatus::kPending;
-  filter.limit = 1;
-  filter.with_payload = false;
-  auto found = deliveries_.List(filter);
-  if (!found.ok()) return std::move(found).error();
-  return !found->empty();
-}
+void WebhookStatusTracker::Refresh(const std::string& job_id) { RefreshMany({job_id}, false); }
 
-Result<std::vector<webhook::Delivery>> WebhookStatusTracker::Statuses(
-    const std::string& job_id) const {
-  webhook::DeliveryFilter filter;
-  filter.job_id = job_id;
-  filter.limit = kMaxDeliveriesPerJob;
-  filter.with_payload = false;
-  return deliveries_.List(filter);
+void WebhookStatusTracker::JobsEnded(const std::vector<std::string>& job_ids) {
+  RefreshMany(job_ids, true);
 }
 
 void WebhookStatusTracker::Settled(const webhook::Delivery& settled) {
-  // Recorded before we are told, so of a job's settlements at least the last one finds none
-  // pending here; a redelivery meanwhile refreshes through its own Refresh.
-  auto pending = HasPending(settled.job_id);
-  if (pending.ok() && *pending) return;
-  Refresh(settled.job_id);
-}
-
-void WebhookStatusTracker::Refresh(const std::string& job_id) {
-  auto job = jobs_.Get(job_id);
-  if (!job.ok()) return;
-  if (!jobs::IsTerminal(job->status) || !job->metadata.is_object()) return;
-  auto it = job->metadata.find("webhook_status");
-  if (it == job->metadata.end() || !IsTrackedStatus(*it)) return;
-  std::string stored = it->get<std::string>();
-  // Another Refresh may write between our read and our write; re-reading after writing and
-  // writing again when the deliveries moved on makes the last writer's value the current one.
-  for (int round = 0; round < 4; ++round) {
-    if (stored == "pending") {  // stays so while any delivery is: one row tells
-      auto pending = HasPending(job_id);
-      if (!pending.ok()) {
-        spdlog::warn("webhook status of job {}: {}", job_id, pending.error().message);
+  {
+    std::lock_guard lock(settled_mu_);
+    settled_queue_.push_back(settled.job_id);
+    if (draining_) return;  // the draining thread takes it in its next round
+    draining_ = true;
+  }
+  for (;;) {
+    std::vector<std::string> job_ids;
+    {
+      std::lock_guard lock(settled_mu_);
+      job_ids.swap(settled_queue_);
+      if (job_ids.empty()) {
+        draining_ = false;
         return;
       }
-      if (*pending) return;
     }
-    auto deliveries = Statuses(job_id);
-    if (!deliveries.ok()) {
-      spdlog::warn("webhook status of job {}: {}", job_id, deliveries.error().message);
-      return;
+    // Recorded before we are told, so of a job's settlements at least the last one finds none
+    // pending; a redelivery meanwhile refreshes through its own Refresh.
+    RefreshMany(std::move(job_ids), true);
+  }
+}
+
+std::string WebhookStatusTracker::FailedLine(const std::string& job_id) const {
+  webhook::DeliveryFilter filter;
+  filter.job_id = job_id;
+  filter.status = webhook::DeliveryStatus::kFailed;
+  filter.limit = kMaxDeliveriesPerJob;
+  filter.with_payload = false;
+  auto failed = deliveries_.List(filter);
+  if (!failed.ok() || failed->empty()) return "Webhook notification failed";
+  const webhook::Delivery& d = failed->back();  // newest first: the oldest failed one
+  std::string why =
+      d.last_error.empty() ? "HTTP " + std::to_string(d.last_http_status) : d.last_error;
+  return "Webhook notification failed: " + d.event + " after " + std::to_string(d.attempts) +
+         " attempt(s): " + why;
+}
+
+void WebhookStatusTracker::RefreshMany(std::vector<std::string> job_ids, bool settled_only) {
+  std::sort(job_ids.begin(), job_ids.end());
+  job_ids.erase(std::unique(job_ids.begin(), job_ids.end()), job_ids.end());
+  if (job_ids.empty()) return;
+  auto warn = [](const std::string& what, const Error& error) {
+    spdlog::warn("webhook status of {}: {}", what, error.message);
+  };
+  auto counts = deliveries_.CountByJob(job_ids);
+  if (!counts.ok()) return warn(std::to_string(job_ids.size()) + " job(s)", counts.error());
+  auto aggregate = [](const webhook::DeliveryCounts& c) {
+    return std::string(c.pending > 0 ? "pending" : c.failed > 0 ? "failed" : "delivered");
+  };
+  std::vector<std::string> candidates;
+  for (const auto& [job_id, c] : *counts) {
+    if (!settled_only || c.pending == 0) candidates.push_back(job_id);
+  }
+  if (candidates.empty()) return;
+  auto jobs = jobs_.GetMany(candidates);
+  if (!jobs.ok()) return warn(std::to_string(candidates.size()) + " job(s)", jobs.error());
+  // What this refresh wrote, per job: compared with a fresh count after writing.
+  std::map<std::string, std::string> written;
+  std::vector<jobs::JobUpdate> updates;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::optional<jobs::Job>& job = (*jobs)[i];
+    if (!job || !jobs::IsTerminal(job->status) || !job->metadata.is_object()) continue;
+    auto it = job->metadata.find("webhook_status");
+    if (it == job->metadata.end() || !IsTrackedStatus(*it)) continue;
+    std::string now = aggregate(counts->at(candidates[i]));
+    if (now == it->get<std::string>()) continue;
+    written[candidates[i]] = now;
+  }
+  // Another refresh may write between our read and our write; re-counting after writing and
+  // writing again when the deliveries moved on makes the last writer's value the current one.
+  for (int round = 0; round < 4 && !written.empty(); ++round) {
+    updates.clear();
+    for (const auto& [job_id, now] : written) {
+      jobs::JobChange change;
+      change.Meta("webhook_status", now);
+      if (now == "delivered") change.Log("Webhook notification delivered");
+      if (now == "failed") change.Log(FailedLine(job_id));
+      updates.push_back(jobs::JobUpdate{job_id, std::move(change)});
     }
-    // Oldest first, so the log names the first failed delivery.
-    std::sort(deliveries->begin(), deliveries->end(),
-              [](const webhook::Delivery& a, const webhook::Delivery& b) {
-                return a.sequence < b.sequence;
-              });
-    std::optional<std::string> now = AggregateWebhookStatus(*deliveries);
-    if (!now || *now == stored) return;
-    jobs::JobChange change;
-    change.Meta("webhook_status", *now);
-    if (*now == "delivered") {
-      change.Log("Webhook notification delivered");
-    } else if (*now == "failed") {
-      for (const webhook::Delivery& d : *deliveries) {
-        if (d.status != webhook::DeliveryStatus::kFailed) continue;
-        std::string why = d.last_error.empty() ? "HTTP " + std::to_string(d.last_http_status)
-                                               : d.last_error;
-        change.Log("Webhook notification failed: " + d.event + " after " +
-                   std::to_string(d.attempts) + " attempt(s): " + why);
-        break;
+    std::vector<Status> stored = jobs_.UpdateMany(updates);
+    std::vector<std::string> recheck;
+    for (size_t k = 0; k < updates.size(); ++k) {
+      if (k < stored.size() && stored[k].ok()) {
+        recheck.push_back(updates[k].job_id);
+      } else {
+        warn("job " + updates[k].job_id, k < stored.size() ? stored[k].error()
+                                                             : MakeError(ErrorCode::kInternal,
+                                                                         "no answer"));
       }
     }
-    Status updated = jobs_.Update(job_id, change);
-    if (!updated.ok()) {
-      spdlog::warn("webhook status of job {}: {}", job_id, updated.error().message);
-      return;
+    if (recheck.empty()) return;
+    auto again = deliveries_.CountByJob(recheck);
+    if (!again.ok()) return warn(std::to_string(recheck.size()) + " job(s)", again.error());
+    std::map<std::string, std::string> moved;
+    for (const std::string& job_id : recheck) {
+      auto c = again->find(job_id);
+      if (c == again->end()) continue;
+      std::string now = aggregate(c->second);
+      if (now != written[job_id]) moved[job_id] = now;
     }
-    stored = *now;
+    written = std::move(moved);
   }
 }
 
@@ -151,13 +193,41 @@ DeliveryWebhookSender::DeliveryWebhookSender(webhook::Dispatcher& dispatcher,
 
 Result<std::string> DeliveryWebhookSender::Send(const config::WebhookConfig& target,
                                                 const Json& payload) {
-  if (!target.enabled) return std::string("disabled");
-  auto delivery = dispatcher_.Enqueue(target, webhook::EventOf(payload), payload);
-  if (!delivery.ok()) return std::move(delivery).error();
-  if (!delivery->has_value()) return std::string("filtered");
-  return std::string("pending");
+  return std::move(SendMany({Outgoing{&target, &payload}}).front());
 }
 
-void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.Refresh(job_id); }
+std::vector<Result<std::string>> DeliveryWebhookSender::SendMany(
+    const std::vector<Outgoing>& outgoing) {
+  std::vector<Result<std::string>> out(outgoing.size(), std::string());
+  std::vector<webhook::Dispatcher::Notification> notifications;
+  std::vector<std::string> events;  // the notifications' views point here: never reallocated
+  events.reserve(outgoing.size());
+  std::vector<size_t> notified_at;
+  for (size_t i = 0; i < outgoing.size(); ++i) {
+    if (!outgoing[i].target->enabled) {
+      out[i] = std::string("disabled");
+      continue;
+    }
+    notified_at.push_back(i);
+    events.push_back(webhook::EventOf(*outgoing[i].payload));
+    notifications.push_back({outgoing[i].target, events.back(), outgoing[i].payload});
+  }
+  auto enqueued = dispatcher_.EnqueueMany(notifications);
+  for (size_t k = 0; k < enqueued.size(); ++k) {
+    Result<std::optional<webhook::Delivery>>& e = enqueued[k];
+    if (!e.ok()) {
+      out[notified_at[k]] = std::move(e).error();
+    } else {
+      out[notified_at[k]] = std::string(e->has_value() ? "pending" : "filtered");
+    }
+  }
+  return out;
+}
+
+void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.JobsEnded({job_id}); }
+
+void DeliveryWebhookSender::JobsEnded(const std::vector<std::string>& job_ids) {
+  tracker_.JobsEnded(job_ids);
+}
 
 }  // namespace gitops::pipeline

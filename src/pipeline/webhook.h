@@ -32,9 +32,20 @@ class WebhookSender {
   // network. Thread-safe.
   virtual Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) = 0;
 
+  // One notification of SendMany. The pointers must stay valid during the call.
+  struct Outgoing {
+    const config::WebhookConfig* target = nullptr;
+    const Json* payload = nullptr;
+  };
+  // Send of each, in order, one result per notification; a sender that stores deliveries
+  // stores the lot at once (the pipeline hands over a batch's final notifications this way).
+  virtual std::vector<Result<std::string>> SendMany(const std::vector<Outgoing>& outgoing);
+
   // Told after the job's final state (status and webhook_status) is stored, so a sender whose
   // deliveries settle later can bring the job's webhook_status up to date. Thread-safe.
   virtual void JobEnded(const std::string& job_id) { (void)job_id; }
+  // JobEnded of each of a batch's jobs; a sender with a store checks them at once.
+  virtual void JobsEnded(const std::vector<std::string>& job_ids);
 };
 
 // WEBHOOK_SIMULATE: writes "webhook (simulated) POST <url>: <payload JSON>" to `sink`
@@ -54,8 +65,10 @@ class LogWebhookSender final : public WebhookSender {
 std::optional<std::string> AggregateWebhookStatus(const std::vector<webhook::Delivery>& deliveries);
 
 // Keeps metadata.webhook_status of ended jobs equal to AggregateWebhookStatus of their
-// deliveries. Holds no lock across the stores: concurrent Refresh calls for one job converge,
-// because each one re-reads the deliveries after writing and writes again if they moved on.
+// deliveries. Works on sets of jobs: one DeliveryStore::CountByJob, one JobStore::GetMany and
+// one UpdateMany for all of them (a few statements per batch in production, not per job).
+// Holds no lock across the stores: concurrent refreshes of one job converge, because each one
+// re-counts the deliveries after writing and writes again if they moved on.
 class WebhookStatusTracker {
  public:
   // Both must outlive the tracker.
@@ -63,18 +76,23 @@ class WebhookStatusTracker {
 
   // Brings `job_id`'s webhook_status up to date when the job has ended and has deliveries, and
   // appends a log line when it becomes delivered or failed. Does nothing for a job still
-  // running (its end stores "pending", then calls JobEnded), an unknown job, or a job whose
-  // webhook_status is "simulated", "disabled" or "error". Store errors are logged, not
-  // returned (the next settled delivery or redelivery refreshes again). Thread-safe.
-  // Reads the job first; when its stored webhook_status is "pending" and one of its deliveries
-  // still is, stops there (nothing to change). Lists deliveries without their payloads.
+  // running (its end stores "pending", then calls JobsEnded), an unknown job, or a job whose
+  // webhook_status is "simulated", "disabled" or "error". Store errors are logged,
+  // not returned (the next settled delivery or redelivery refreshes again). For a redelivery,
+  // which can turn a job back to "pending". Thread-safe.
   void Refresh(const std::string& job_id);
 
-  // For DispatcherOptions::on_settled: Refresh(settled.job_id) when `settled` was its job's last
-  // pending delivery, else nothing (the job's webhook_status stays "pending" and the settlement
-  // of its last pending delivery refreshes it; a job read and a listing per settlement saved).
-  // Only for settlements: a redelivery must call Refresh, as it can turn a job back to
-  // "pending". Thread-safe.
+  // After the pipeline stored these jobs' ends: refreshes those none of whose deliveries is
+  // pending any more (deliveries may have settled before the end was stored); the others are
+  // left to the settlement of their last pending delivery. Thread-safe.
+  void JobsEnded(const std::vector<std::string>& job_ids);
+
+  // For DispatcherOptions::on_settled: refreshes settled.job_id when `settled` was its job's
+  // last pending delivery, else nothing (the job's webhook_status stays "pending" and the
+  // settlement of its last pending delivery refreshes it). Settlements that arrive while
+  // another thread is refreshing are queued and refreshed together by that thread, so under
+  // load they cost a few statements per group. Only for settlements: a redelivery must call
+  // Refresh. Thread-safe.
   void Settled(const webhook::Delivery& settled);
 
   // The deliveries of `job_id` as stored now, oldest first, whichever process created them
@@ -82,13 +100,17 @@ class WebhookStatusTracker {
   Result<std::vector<webhook::Delivery>> ForJob(const std::string& job_id) const;
 
  private:
-  // Whether any delivery of `job_id` is pending (one row at most, no payload).
-  Result<bool> HasPending(const std::string& job_id) const;
-  // The job's deliveries without their payloads, in any order.
-  Result<std::vector<webhook::Delivery>> Statuses(const std::string& job_id) const;
+  // The refresh of a set of jobs; `settled_only`: skip jobs with a pending delivery (their
+  // stored "pending" is right, and the settlement of their last one refreshes them).
+  void RefreshMany(std::vector<std::string> job_ids, bool settled_only);
+  // The log line for a job whose deliveries failed: its first failed delivery, oldest first.
+  std::string FailedLine(const std::string& job_id) const;
 
   webhook::DeliveryStore& deliveries_;
   jobs::JobStore& jobs_;
+  std::mutex settled_mu_;
+  std::vector<std::string> settled_queue_;  // job ids of settlements not refreshed yet
+  bool draining_ = false;                   // a thread is refreshing settled_queue_
 };
 
 // Real delivery: Send enqueues on the webhook::Dispatcher as Dispatcher::Notify does ("pending",
@@ -99,7 +121,10 @@ class DeliveryWebhookSender final : public WebhookSender {
   // Both must outlive the sender.
   DeliveryWebhookSender(webhook::Dispatcher& dispatcher, WebhookStatusTracker& tracker);
   Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
+  // Dispatcher::EnqueueMany of the lot.
+  std::vector<Result<std::string>> SendMany(const std::vector<Outgoing>& outgoing) override;
   void JobEnded(const std::string& job_id) override;
+  void JobsEnded(const std::vector<std::string>& job_ids) override;
 
  private:
   webhook::Dispatcher& dispatcher_;

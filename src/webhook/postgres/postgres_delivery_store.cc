@@ -271,8 +271,6 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::ClaimMany(
     const std::vector<std::string>& delivery_ids, Clock::TimePoint now,
     Clock::TimePoint lease_until) {
   if (delivery_ids.empty()) return std::vector<Delivery>();
-  nlohmann::json ids = nlohmann::json::array();
-  for (const std::string& id : delivery_ids) ids.push_back(id);
   // The WHERE of Claim, per row: rows claimed concurrently elsewhere are re-checked after their
   // row lock is released and are left out.
   auto rows = pool_->Exec(
@@ -280,11 +278,10 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::ClaimMany(
           "UPDATE webhook_deliveries SET attempts = attempts + 1,"
           " next_attempt_at = gitops_ts($3::bigint), claimed_until = gitops_ts($3::bigint),"
           " updated_at = gitops_ts($2::bigint)"
-          " WHERE delivery_id IN (SELECT jsonb_array_elements_text($1::jsonb) COLLATE \"C\")"
+          " WHERE delivery_id = ANY($1::text[])"
           " AND status = 'pending' AND next_attempt_at <= gitops_ts($2::bigint) RETURNING ") +
           kColumns,
-      {ids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), pg::MicrosParam(now),
-       pg::MicrosParam(lease_until)});
+      {pg::TextArrayParam(delivery_ids), pg::MicrosParam(now), pg::MicrosParam(lease_until)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   return DecodeAll(*rows);
 }
@@ -337,18 +334,16 @@ Result<Delivery> PostgresDeliveryStore::Redeliver(std::string_view delivery_id,
 
 Result<std::vector<Delivery>> PostgresDeliveryStore::ListDue(
     Clock::TimePoint now, size_t limit, const std::set<std::string>& skip_urls) {
-  nlohmann::json skip = nlohmann::json::array();
-  for (const auto& url : skip_urls) skip.push_back(url);
   auto rows = pool_->Exec(
       std::string("SELECT ") + kColumns +
           " FROM webhook_deliveries d"
           " WHERE d.status = 'pending' AND d.next_attempt_at <= gitops_ts($1::bigint)"
           " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.job_id = d.job_id"
           " AND e.status = 'pending' AND e.sequence < d.sequence)"
-          " AND d.url <> ALL (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
+          " AND d.url <> ALL ($3::text[])"
           " ORDER BY d.next_attempt_at, d.sequence LIMIT $2::bigint",
       {pg::MicrosParam(now), std::to_string(limit),
-       skip.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+       pg::TextArrayParam(std::vector<std::string>(skip_urls.begin(), skip_urls.end()))});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   return DecodeAll(*rows);
 }
@@ -377,15 +372,12 @@ Result<std::map<std::string, DeliveryCounts>> PostgresDeliveryStore::CountByJob(
     const std::vector<std::string>& job_ids) {
   std::map<std::string, DeliveryCounts> out;
   if (job_ids.empty()) return out;
-  nlohmann::json ids = nlohmann::json::array();
-  for (const std::string& id : job_ids) ids.push_back(id);
   auto rows = pool_->Exec(
       "SELECT job_id, count(*) FILTER (WHERE status = 'pending'),"
       " count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed')"
       " FROM webhook_deliveries"
-      " WHERE job_id IN (SELECT jsonb_array_elements_text($1::jsonb) COLLATE \"C\")"
-      " GROUP BY job_id",
-      {ids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      " WHERE job_id = ANY($1::text[]) GROUP BY job_id",
+      {pg::TextArrayParam(job_ids)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   for (size_t r = 0; r < rows->size(); ++r) {
     DeliveryCounts counts;

@@ -36,6 +36,33 @@ Result<std::string> RecordingWebhookSender::Send(const config::WebhookConfig& ta
   return answer_;
 }
 
+std::vector<Result<std::string>> RecordingWebhookSender::SendMany(
+    const std::vector<Outgoing>& outgoing) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    send_many_sizes_.push_back(outgoing.size());
+  }
+  return WebhookSender::SendMany(outgoing);
+}
+
+void RecordingWebhookSender::JobsEnded(const std::vector<std::string>& job_ids) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_ended_sizes_.push_back(job_ids.size());
+  }
+  WebhookSender::JobsEnded(job_ids);
+}
+
+std::vector<size_t> RecordingWebhookSender::send_many_sizes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return send_many_sizes_;
+}
+
+std::vector<size_t> RecordingWebhookSender::jobs_ended_sizes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_ended_sizes_;
+}
+
 void RecordingWebhookSender::JobEnded(const std::string& job_id) {
   std::function<void(const std::string&)> hook;
   {

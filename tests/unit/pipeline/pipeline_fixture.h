@@ -28,8 +28,15 @@ using Json = nlohmann::ordered_json;
 class RecordingWebhookSender final : public WebhookSender {
  public:
   Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
+  // Records the call's size, then Send of each.
+  std::vector<Result<std::string>> SendMany(const std::vector<Outgoing>& outgoing) override;
   // Calls the hook set by set_on_job_ended, if any.
   void JobEnded(const std::string& job_id) override;
+  // Records the call's size, then JobEnded of each.
+  void JobsEnded(const std::vector<std::string>& job_ids) override;
+  // The sizes of the SendMany and JobsEnded calls so far, in order.
+  std::vector<size_t> send_many_sizes() const;
+  std::vector<size_t> jobs_ended_sizes() const;
   // What Send answers from now on (a status, or an error).
   void set_answer(Result<std::string> answer);
   void set_on_job_ended(std::function<void(const std::string&)> hook);
@@ -42,6 +49,8 @@ class RecordingWebhookSender final : public WebhookSender {
   std::vector<std::string> urls_;
   Result<std::string> answer_ = std::string("simulated");
   std::function<void(const std::string&)> on_job_ended_;
+  std::vector<size_t> send_many_sizes_;
+  std::vector<size_t> jobs_ended_sizes_;
 };
 
 // Types: "namespace" (cluster-aware, templates ns/, flavors small custom broken strict),

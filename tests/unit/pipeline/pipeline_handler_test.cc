@@ -506,6 +506,28 @@ TEST_F(PipelineHandlerTest, JobEndedIsToldAfterTheFinalStateIsStored) {
   EXPECT_EQ(seen[0].second, "pending");
 }
 
+TEST_F(PipelineHandlerTest, ABatchHandsItsJobsFinalNotificationsOverInOneCall) {
+  // Each job's notification is stored before its end (so a 202'd job's webhook is never lost),
+  // but a batch's are stored together, and its ended jobs are told together.
+  webhooks_.set_answer(std::string("pending"));
+  std::vector<std::string> ids;
+  for (const char* name : {"vm1", "vm2", "vm3"}) {
+    ids.push_back(Submit("vm", Operation::kCreate, name, "small"));
+  }
+  ASSERT_EQ(HandleBatch("vm", ids), 3u);
+  EXPECT_EQ(webhooks_.send_many_sizes(), std::vector<size_t>{3});
+  EXPECT_EQ(webhooks_.jobs_ended_sizes(), std::vector<size_t>{3});
+  std::vector<Json> payloads = webhooks_.payloads();
+  ASSERT_EQ(payloads.size(), 3u);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(payloads[i]["job_id"], ids[i]);
+    jobs::Job job = GetJob(ids[i]);
+    EXPECT_EQ(job.status, JobStatus::kCompleted);
+    EXPECT_EQ(job.metadata["webhook_status"], "pending");
+    EXPECT_EQ(job.logs.back(), "Webhook notification queued for delivery");
+  }
+}
+
 TEST_F(PipelineHandlerTest, ReadsAndListsSendNoWebhook) {
   RunOne("vm", Operation::kCreate, "vm1", "small");
   RunOne("vm", Operation::kRead, "vm1");
