@@ -232,12 +232,8 @@ Status PostgresResourceIndex::Release(std::string_view job_id) {
 
 Status PostgresResourceIndex::ReleaseMany(const std::vector<std::string>& job_ids) {
   if (job_ids.empty()) return OkStatus();
-  Json ids = Json::array();
-  for (const std::string& id : job_ids) ids.push_back(id);
-  auto rows = pool_->Exec(
-      "DELETE FROM pending_ops WHERE job_id IN"
-      " (SELECT json_array_elements_text($1::json) COLLATE \"C\")",
-      {pg::JsonParam(ids)});
+  auto rows = pool_->Exec("DELETE FROM pending_ops WHERE job_id = ANY($1::text[])",
+                          {pg::TextArrayParam(job_ids)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
   return OkStatus();
 }
