@@ -89,6 +89,19 @@ Result<std::vector<Delivery>> DeliveryStore::ClaimMany(const std::vector<std::st
   return out;
 }
 
+Result<std::vector<bool>> DeliveryStore::RecordAttempts(const std::vector<Delivery>& outcomes) {
+  std::vector<bool> out;
+  out.reserve(outcomes.size());
+  for (const Delivery& outcome : outcomes) {
+    auto recorded = RecordAttempt(outcome, outcome.attempts);
+    if (!recorded.ok() && recorded.error().code != ErrorCode::kNotFound) {
+      return std::move(recorded).error();
+    }
+    out.push_back(recorded.ok() && *recorded);
+  }
+  return out;
+}
+
 Result<std::map<std::string, DeliveryCounts>> DeliveryStore::CountByJob(
     const std::vector<std::string>& job_ids) {
   std::map<std::string, DeliveryCounts> out;

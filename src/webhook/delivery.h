@@ -131,6 +131,14 @@ class DeliveryStore {
   // Errors: kNotFound, kUnavailable.
   virtual Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) = 0;
 
+  // RecordAttempt(outcome, outcome.attempts) for each of `outcomes` (the dispatcher's outcomes:
+  // each one's attempts is the attempt its claim counted), one bool per outcome in order: true
+  // where it applied, false where it was dropped or the delivery is unknown. The default calls
+  // RecordAttempt for each; a backend with statements records the lot in one. Error only when
+  // the backend failed (kUnavailable); then none is known to be recorded (those that were
+  // stay so; the others are due again when their lease ends).
+  virtual Result<std::vector<bool>> RecordAttempts(const std::vector<Delivery>& outcomes);
+
   // Makes a delivery due at `now` again, atomically (a redelivery): a delivered or failed one
   // becomes pending with 1 + retries more attempts allowed (max_attempts = attempts + 1 +
   // retries); a pending one waiting for its backoff keeps its attempts; either way

@@ -422,6 +422,38 @@ TEST_P(DeliveryStoreContract, RecordAttemptOfAnUnclaimedOrSettledDeliveryChanges
   EXPECT_EQ(*store_->Get(unclaimed.delivery_id), delivered);
 }
 
+TEST_P(DeliveryStoreContract, RecordAttemptsAppliesCurrentClaimsAndDropsTheRest) {
+  Delivery a = Add(New(NewUuid()));
+  Delivery b = Add(New(NewUuid()));
+  Delivery stale = Add(New(NewUuid()));
+  Delivery claimed_a = **store_->Claim(a.delivery_id, T(0), T(35));
+  Delivery claimed_b = **store_->Claim(b.delivery_id, T(0), T(35));
+  Delivery first = **store_->Claim(stale.delivery_id, T(0), T(35));
+  Delivery second = **store_->Claim(stale.delivery_id, T(35), T(70));  // first's lease ended
+  Delivery unknown = New(NewUuid());
+  unknown.attempts = 1;
+  auto recorded = store_->RecordAttempts({Outcome(claimed_a, 1, T(1)),
+                                          Outcome(claimed_b, 1, T(1), 503, T(3)),
+                                          Outcome(first, 1, T(40)), unknown});
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_EQ(*recorded, (std::vector<bool>{true, true, false, false}));
+  Delivery got_a = *store_->Get(a.delivery_id);
+  EXPECT_EQ(got_a.status, DeliveryStatus::kDelivered);
+  EXPECT_FALSE(got_a.claimed_until.has_value());
+  Delivery expected_b = claimed_b;
+  expected_b.last_http_status = 503;
+  expected_b.last_error = "HTTP 503";
+  expected_b.next_attempt_at = T(3);
+  expected_b.updated_at = T(1);
+  expected_b.claimed_until.reset();
+  EXPECT_EQ(*store_->Get(b.delivery_id), expected_b);  // every field, as RecordAttempt writes
+  EXPECT_EQ(*store_->Get(stale.delivery_id), second);  // the newer claim is untouched
+  EXPECT_EQ(store_->Get(unknown.delivery_id).error().code, ErrorCode::kNotFound);
+  auto none = store_->RecordAttempts({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(DeliveryStoreContract, RecordAttemptOfAnUnknownIdIsNotFound) {
   auto recorded = store_->RecordAttempt(New(NewUuid()), 1);
   ASSERT_FALSE(recorded.ok());

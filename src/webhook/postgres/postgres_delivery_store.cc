@@ -308,6 +308,48 @@ Result<bool> PostgresDeliveryStore::RecordAttempt(const Delivery& outcome, int c
   return false;
 }
 
+Result<std::vector<bool>> PostgresDeliveryStore::RecordAttempts(
+    const std::vector<Delivery>& outcomes) {
+  if (outcomes.empty()) return std::vector<bool>();
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> ids;
+  ids.reserve(outcomes.size());
+  for (const Delivery& o : outcomes) {
+    nlohmann::json row = {{"delivery_id", o.delivery_id},
+                          {"attempts", o.attempts},
+                          {"status", std::string(DeliveryStatusName(o.status))},
+                          {"last_http_status", nullptr},
+                          {"last_error", nullptr},
+                          {"next_us", ToMicros(o.next_attempt_at)},
+                          {"updated_us", ToMicros(o.updated_at)}};
+    if (o.last_http_status != 0) row["last_http_status"] = o.last_http_status;
+    if (!o.last_error.empty()) row["last_error"] = o.last_error;
+    rows.push_back(std::move(row));
+    ids.push_back(o.delivery_id);
+  }
+  // As RecordAttempt, per row: only while the stored delivery is still the claim's. $2 names
+  // the rows for the planner (primary-key probes, see pg::TextArrayParam).
+  auto applied = pool_->Exec(
+      "UPDATE webhook_deliveries d SET attempts = r.attempts, status = r.status,"
+      " last_http_status = r.last_http_status, last_error = r.last_error,"
+      " next_attempt_at = gitops_ts(r.next_us), updated_at = gitops_ts(r.updated_us),"
+      " claimed_until = NULL"
+      " FROM jsonb_to_recordset($1::jsonb) AS r(delivery_id text, attempts int, status text,"
+      " last_http_status int, last_error text, next_us bigint, updated_us bigint)"
+      " WHERE d.delivery_id = r.delivery_id COLLATE \"C\" AND d.delivery_id = ANY($2::text[])"
+      " AND d.attempts = r.attempts AND d.status = 'pending' AND d.claimed_until IS NOT NULL"
+      " RETURNING d.delivery_id",
+      {rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+       pg::TextArrayParam(ids)});
+  if (!applied.ok()) return Unexpected(std::move(applied).error());
+  std::set<std::string_view> done;
+  for (size_t r = 0; r < applied->size(); ++r) done.insert(applied->Text(r, 0));
+  std::vector<bool> out;
+  out.reserve(outcomes.size());
+  for (const Delivery& o : outcomes) out.push_back(done.count(o.delivery_id) > 0);
+  return out;
+}
+
 Result<Delivery> PostgresDeliveryStore::Redeliver(std::string_view delivery_id,
                                                   Clock::TimePoint now) {
   // SET reads the row as it was: max_attempts grows only for a settled delivery. A row whose

@@ -41,6 +41,8 @@ class PostgresDeliveryStore final : public DeliveryStore {
   // UPDATE ... WHERE attempts = claimed_attempt AND status = 'pending' AND claimed_until IS
   // NOT NULL: a late outcome updates no row. Writes only the attempt's columns (no payload).
   Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override;
+  // RecordAttempt's conditional UPDATE for the lot, one statement.
+  Result<std::vector<bool>> RecordAttempts(const std::vector<Delivery>& outcomes) override;
   // UPDATE ... WHERE claimed_until IS NULL OR claimed_until <= now RETURNING.
   Result<Delivery> Redeliver(std::string_view delivery_id, Clock::TimePoint now) override;
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
