@@ -89,7 +89,9 @@ WebhookParts BuildWebhookParts(const config::Config& config,
   p.status = std::make_unique<pipeline::WebhookStatusTracker>(*p.deliveries, jobs);
   webhook::DispatcherOptions options;
   pipeline::WebhookStatusTracker* tracker = p.status.get();
-  options.on_settled = [tracker](const webhook::Delivery& d) { tracker->Settled(d); };
+  options.on_settled_many = [tracker](const std::vector<webhook::Delivery>& settled) {
+    tracker->SettledMany(settled);
+  };
   // Looked up at send time, so a pending delivery never holds the secret and a type added
   // later signs with its own.
   const types::TypeRegistry* registry = &types;

@@ -82,11 +82,13 @@ void WebhookStatusTracker::JobsEnded(const std::vector<std::string>& job_ids) {
   RefreshMany(job_ids, true);
 }
 
-void WebhookStatusTracker::Settled(const webhook::Delivery& settled) {
+void WebhookStatusTracker::Settled(const webhook::Delivery& settled) { SettledMany({settled}); }
+
+void WebhookStatusTracker::SettledMany(const std::vector<webhook::Delivery>& settled) {
   {
     std::lock_guard lock(settled_mu_);
-    settled_queue_.push_back(settled.job_id);
-    if (draining_) return;  // the draining thread takes it in its next round
+    for (const webhook::Delivery& d : settled) settled_queue_.push_back(d.job_id);
+    if (draining_) return;  // the draining thread takes them in its next round
     draining_ = true;
   }
   for (;;) {

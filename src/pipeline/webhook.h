@@ -94,6 +94,8 @@ class WebhookStatusTracker {
   // load they cost a few statements per group. Only for settlements: a redelivery must call
   // Refresh. Thread-safe.
   void Settled(const webhook::Delivery& settled);
+  // Settled of each, as one set (DispatcherOptions::on_settled_many).
+  void SettledMany(const std::vector<webhook::Delivery>& settled);
 
   // The deliveries of `job_id` as stored now, oldest first, whichever process created them
   // (the store is shared in production). Errors: the store's.

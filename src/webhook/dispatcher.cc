@@ -153,33 +153,64 @@ Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {
   return delivery;
 }
 
-std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
+std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity, bool prefetch) {
   const size_t per_url = static_cast<size_t>(options_.max_in_flight_per_url);
   const Clock::TimePoint now = clock_.Now();
-  std::vector<Delivery> picked;
-  // Takes what `from` holds for URLs with room, in order, up to capacity; returns the rest.
-  // Caller holds mu_.
+  std::vector<Delivery> picked;  // to send now: each holds a sender and a slot of its URL
+  std::vector<Delivery> held;    // prefetched: claimed now, sent when a slot of its URL frees
+  // Prefetching holds up to 2 * per_url deliveries per URL and tops them up only when at most
+  // per_url are left, so each claim of held deliveries takes several at once. A held one waits
+  // for at most two rounds of the URL's attempts: its lease is two timeouts longer.
+  const size_t hold_limit = 2 * per_url;
+  struct Held {
+    size_t at_start = 0;  // held_ size when this pass began
+    size_t now = 0;       // plus what this pass picked to hold
+  };
+  std::map<std::string, Held> held_count;
+  auto held_of = [&](const std::string& url) -> Held& {  // caller holds mu_
+    auto [it, fresh] = held_count.try_emplace(url);
+    if (fresh) {
+      auto h = held_.find(url);
+      it->second.at_start = it->second.now = h == held_.end() ? 0 : h->second.size();
+    }
+    return it->second;
+  };
+  // Takes what `from` holds for URLs with room, in order, up to capacity; with `prefetch`,
+  // also deliveries to hold for URLs whose slots are taken; returns the rest. Caller holds mu_.
   auto pick = [&](std::vector<Delivery>& from) {
     std::vector<Delivery> rest;
     for (Delivery& d : from) {
-      if (picked.size() >= capacity || in_flight_ids_.count(d.delivery_id)) {
-        if (!in_flight_ids_.count(d.delivery_id)) rest.push_back(std::move(d));
-        continue;
-      }
+      if (in_flight_ids_.count(d.delivery_id)) continue;  // being sent or held already
       int& count = in_flight_urls_[d.url];
-      if (static_cast<size_t>(count) >= per_url) {
-        rest.push_back(std::move(d));
+      if (static_cast<size_t>(count) < per_url && picked.size() < capacity) {
+        ++count;
+        in_flight_ids_.insert(d.delivery_id);
+        ++busy_senders_;
+        picked.push_back(std::move(d));
         continue;
       }
-      ++count;
-      in_flight_ids_.insert(d.delivery_id);
-      ++busy_senders_;
-      picked.push_back(std::move(d));
+      if (prefetch && static_cast<size_t>(count) >= per_url) {
+        Held& h = held_of(d.url);
+        if (h.at_start <= per_url && h.now < hold_limit) {
+          ++h.now;
+          in_flight_ids_.insert(d.delivery_id);
+          held.push_back(std::move(d));
+          continue;
+        }
+      }
+      rest.push_back(std::move(d));
     }
     for (auto it = in_flight_urls_.begin(); it != in_flight_urls_.end();) {
       it = it->second == 0 ? in_flight_urls_.erase(it) : std::next(it);
     }
     return rest;
+  };
+  // A URL is full when its slots are taken and (prefetching) as many more are held.
+  auto full = [&](const std::string& url, int count) {  // caller holds mu_
+    if (static_cast<size_t>(count) < per_url) return false;
+    if (!prefetch) return true;
+    const Held& h = held_of(url);
+    return h.at_start > per_url || h.now >= hold_limit;
   };
   std::set<std::string> full_urls;
   bool query = false;
@@ -190,9 +221,9 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
     // as its slots free up, without reading the store again for every two deliveries.
     due_cache_ = pick(due_cache_);
     for (const auto& [url, count] : in_flight_urls_) {
-      if (static_cast<size_t>(count) >= per_url) full_urls.insert(url);
+      if (full(url, count)) full_urls.insert(url);
     }
-    if (picked.size() < capacity) {
+    if (picked.size() < capacity || prefetch) {
       // Read the store again when it may hold something this process could send now: a
       // delivery added, redelivered or settled here for a URL with room (a settled one may
       // have made its job's next delivery due), a retry that fell due, or
@@ -202,6 +233,7 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
       bool dirty = false;
       for (const std::string& url : dirty_urls_) dirty = dirty || !full_urls.count(url);
       query = dirty || query_forced_ || !last_read_ || now - *last_read_ >= options_.poll_interval;
+      if (!prefetch && picked.size() >= capacity) query = false;
     }
     if (query) {
       dirty_urls_.clear();
@@ -222,12 +254,13 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
   // Claim in the store (outside the lock): a conditional write that counts the attempt and
   // leases the delivery, so of two processes sharing the store only one sends it, and a process
   // that dies while sending leaves it due again after the lease. One ClaimMany per lease length
-  // (deliveries of one timeout share it: usually one call for the lot).
+  // (deliveries of one timeout share it: usually one call for the lot, two with prefetching).
   std::map<Clock::TimePoint, std::vector<std::string>> by_lease;
-  for (const Delivery& d : picked) {
-    by_lease[now + std::chrono::milliseconds(d.timeout_ms) + options_.lease_margin].push_back(
-        d.delivery_id);
-  }
+  auto lease = [&](const Delivery& d, int timeouts) {
+    return now + timeouts * std::chrono::milliseconds(d.timeout_ms) + options_.lease_margin;
+  };
+  for (const Delivery& d : picked) by_lease[lease(d, 1)].push_back(d.delivery_id);
+  for (const Delivery& d : held) by_lease[lease(d, 3)].push_back(d.delivery_id);
   std::map<std::string, Delivery> got;
   for (const auto& [lease_until, ids] : by_lease) {
     auto claimed = store_.ClaimMany(ids, now, lease_until);
@@ -249,22 +282,56 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity) {
     }
     claimed.push_back(std::move(it->second));
   }
+  {
+    std::lock_guard lock(mu_);
+    for (const Delivery& d : held) {
+      auto it = got.find(d.delivery_id);
+      if (it == got.end()) {
+        in_flight_ids_.erase(d.delivery_id);
+        continue;
+      }
+      held_[d.url].push_back(std::move(it->second));
+    }
+  }
   return claimed;
 }
 
-void Dispatcher::Release(const Delivery& delivery) {
+void Dispatcher::FreeSlot(const Delivery& delivery) {
   {
     std::lock_guard lock(mu_);
-    in_flight_ids_.erase(delivery.delivery_id);
-    // Its URL has a free slot, and settling may have made the job's next delivery the head of
-    // its queue: the next pass reads the store if the cache holds nothing more for this URL.
-    dirty_urls_.insert(delivery.url);
+    auto h = held_.find(delivery.url);
+    if (h != held_.end() && !h->second.empty() && !stopping_) {
+      // The slot and the sender go to the URL's next held delivery: no store read or claim
+      // between one attempt and the next.
+      ready_.push_back(std::move(h->second.front()));
+      h->second.pop_front();
+      if (h->second.empty()) held_.erase(h);
+      wake_senders_.notify_one();
+      return;
+    }
     auto it = in_flight_urls_.find(delivery.url);
     if (it != in_flight_urls_.end() && --it->second <= 0) in_flight_urls_.erase(it);
     if (busy_senders_ > 0) --busy_senders_;
     wake_ = true;
   }
   wake_scheduler_.notify_one();
+}
+
+void Dispatcher::Forget(const Delivery& delivery) {
+  {
+    std::lock_guard lock(mu_);
+    in_flight_ids_.erase(delivery.delivery_id);
+    // Settling may have made the job's next delivery the head of its queue: the next pass
+    // reads the store if the cache holds nothing more for this URL.
+    dirty_urls_.insert(delivery.url);
+    wake_ = true;
+  }
+  wake_scheduler_.notify_one();
+}
+
+void Dispatcher::Release(const Delivery& delivery) {
+  FreeSlot(delivery);
+  Forget(delivery);
 }
 
 double Dispatcher::Random() {
@@ -293,6 +360,9 @@ void Dispatcher::Attempt(Delivery d) {
     auto answer = sender_.Post(d.url, headers, body, std::chrono::milliseconds(d.timeout_ms));
     outcome = Classify(answer, clock_.Now());
   }
+  // The URL's slot is free once the receiver answered: a held delivery of another job may go
+  // now, while this outcome is recorded.
+  FreeSlot(d);
   const Clock::TimePoint done = clock_.Now();
   d.last_http_status = outcome.http_status;
   d.last_error = outcome.error;
@@ -316,25 +386,71 @@ void Dispatcher::Attempt(Delivery d) {
       break;
   }
   d.claimed_until.reset();
-  // Conditional on the claim still being ours: a sender that stalled past its lease finds the
-  // delivery claimed again (a newer attempt) or redelivered, and its result is dropped.
-  auto recorded = store_.RecordAttempt(d, d.attempts);
-  if (!recorded.ok()) {
-    spdlog::error("webhook: cannot record attempt {} of delivery {}: {}", d.attempts, d.delivery_id,
-                  recorded.error().message);
-  } else if (!*recorded) {
-    spdlog::warn(
-        "webhook: attempt {} of delivery {} ended after its lease ({}); the delivery was claimed"
-        " again or redelivered meanwhile, so this outcome is dropped",
-        d.attempts, d.delivery_id, d.last_error.empty() ? "delivered" : d.last_error);
+  Record(std::move(d));
+}
+
+void Dispatcher::Record(Delivery outcome) {
+  {
+    std::lock_guard lock(record_mu_);
+    to_record_.push_back(std::move(outcome));
+    if (recording_) return;  // the recording thread takes it in its next round
+    recording_ = true;
   }
-  Release(d);
-  if (recorded.ok() && *recorded && d.status != DeliveryStatus::kPending) {
-    spdlog::log(d.status == DeliveryStatus::kDelivered ? spdlog::level::debug : spdlog::level::warn,
-                "webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id,
-                d.event, d.job_id, DeliveryStatusName(d.status), d.attempts,
-                d.last_error.empty() ? "" : ": " + d.last_error);
-    if (options_.on_settled) options_.on_settled(d);
+  for (;;) {
+    std::vector<Delivery> batch;
+    {
+      std::lock_guard lock(record_mu_);
+      batch.swap(to_record_);
+      if (batch.empty()) {
+        recording_ = false;
+        return;
+      }
+    }
+    // Conditional on each claim still being ours: a sender that stalled past its lease finds
+    // the delivery claimed again (a newer attempt) or redelivered, and its result is dropped.
+    auto recorded = store_.RecordAttempts(batch);
+    if (!recorded.ok()) {
+      spdlog::error("webhook: cannot record {} attempt outcome(s): {}", batch.size(),
+                    recorded.error().message);
+    }
+    std::vector<Delivery> settled;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const Delivery& d = batch[i];
+      const bool applied = recorded.ok() && i < recorded->size() && (*recorded)[i];
+      if (recorded.ok() && !applied) {
+        spdlog::warn(
+            "webhook: attempt {} of delivery {} ended after its lease ({}); the delivery was"
+            " claimed again or redelivered meanwhile, so this outcome is dropped",
+            d.attempts, d.delivery_id, d.last_error.empty() ? "delivered" : d.last_error);
+      }
+      // After the outcome is stored: the job's next delivery may be its queue's head now.
+      Forget(d);
+      if (applied && d.status != DeliveryStatus::kPending) {
+        spdlog::log(
+            d.status == DeliveryStatus::kDelivered ? spdlog::level::debug : spdlog::level::warn,
+            "webhook: delivery {} ({} of job {}) {} after {} attempt(s){}", d.delivery_id, d.event,
+            d.job_id, DeliveryStatusName(d.status), d.attempts,
+            d.last_error.empty() ? "" : ": " + d.last_error);
+        settled.push_back(d);
+      }
+    }
+    if (settled.empty()) continue;
+    // Another thread may record while this one tells the listener (which may use the store
+    // for a while); this one takes the role back after if nobody did and outcomes wait.
+    {
+      std::lock_guard lock(record_mu_);
+      recording_ = false;
+    }
+    if (options_.on_settled_many) {
+      options_.on_settled_many(settled);
+    } else if (options_.on_settled) {
+      for (const Delivery& d : settled) options_.on_settled(d);
+    }
+    {
+      std::lock_guard lock(record_mu_);
+      if (recording_ || to_record_.empty()) return;
+      recording_ = true;
+    }
   }
 }
 
@@ -343,7 +459,7 @@ size_t Dispatcher::RunOnce() {
     std::lock_guard lock(mu_);
     query_forced_ = true;  // a pass for tests and tools always reads the store
   }
-  std::vector<Delivery> claimed = ClaimDue(std::numeric_limits<size_t>::max());
+  std::vector<Delivery> claimed = ClaimDue(std::numeric_limits<size_t>::max(), false);
   for (Delivery& d : claimed) Attempt(std::move(d));
   return claimed.size();
 }
@@ -373,11 +489,20 @@ void Dispatcher::Stop() {
   senders_.clear();
   // Claimed but never sent: give the attempt back and make it due again.
   std::vector<Delivery> unsent;
+  std::vector<Delivery> unsent_held;  // held no slot or sender
   {
     std::lock_guard lock(mu_);
     unsent.swap(ready_);
+    for (auto& [url, queue] : held_) {
+      for (Delivery& d : queue) unsent_held.push_back(std::move(d));
+    }
+    held_.clear();
   }
-  for (const Delivery& d : unsent) {
+  const size_t holding_slots = unsent.size();
+  unsent.insert(unsent.end(), std::make_move_iterator(unsent_held.begin()),
+                std::make_move_iterator(unsent_held.end()));
+  for (size_t i = 0; i < unsent.size(); ++i) {
+    const Delivery& d = unsent[i];
     // Only while the claim is still ours (the same conditional write as an outcome).
     Delivery back = d;
     back.attempts = std::max(0, d.attempts - 1);
@@ -385,7 +510,11 @@ void Dispatcher::Stop() {
     back.updated_at = back.next_attempt_at;
     back.claimed_until.reset();
     (void)store_.RecordAttempt(back, d.attempts);
-    Release(d);
+    if (i < holding_slots) {
+      Release(d);
+    } else {
+      Forget(d);
+    }
   }
 }
 
@@ -397,7 +526,7 @@ void Dispatcher::SchedulerLoop() {
     const size_t free = busy_senders_ < total ? total - busy_senders_ : 0;
     if (free > 0) {
       lock.unlock();
-      std::vector<Delivery> claimed = ClaimDue(free);
+      std::vector<Delivery> claimed = ClaimDue(free, true);
       lock.lock();
       // One sender per claimed delivery: waking every sender for one delivery (notify_all)
       // made the idle ones take a context switch to find nothing.

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -46,6 +47,9 @@ struct DispatcherOptions {
   // Told when a delivery becomes delivered or failed (e.g. to set the job's
   // metadata.webhook_status). Called on the sending thread, without locks held.
   std::function<void(const Delivery&)> on_settled;
+  // When set, called instead of on_settled with the deliveries that settled together (recorded
+  // in one RecordAttempts), so the listener can handle them as one set. Same thread rules.
+  std::function<void(const std::vector<Delivery>&)> on_settled_many;
 };
 
 class Dispatcher {
@@ -112,10 +116,25 @@ class Dispatcher {
   Result<std::optional<Delivery>> NewDelivery(const config::WebhookConfig& target,
                                               std::string_view event, const Json& payload,
                                               Clock::TimePoint now) const;
-  // Picks due deliveries within the free capacity and claims them (attempts+1, lease).
-  std::vector<Delivery> ClaimDue(size_t capacity);
+  // Picks due deliveries within the free capacity and claims them (attempts+1, lease). With
+  // `prefetch` (the running dispatcher; not RunOnce), also claims up to 2 x
+  // max_in_flight_per_url more per URL whose slots are all taken (topped up when at most half
+  // are left) and holds them in held_: when an attempt to that URL
+  // ends, its slot and sender go straight to the next held one (FreeSlot), so a busy URL's
+  // deliveries follow one another without a store round trip in between.
+  std::vector<Delivery> ClaimDue(size_t capacity, bool prefetch);
   // Sends one claimed delivery and records the outcome; releases its in-flight slot.
   void Attempt(Delivery delivery);
+  // Records an attempt's outcome (DeliveryStore::RecordAttempts), then releases its slot and
+  // tells on_settled. Outcomes finished while another thread is recording are queued and
+  // recorded by that thread with its next batch: one statement for many under load. The
+  // listener is told outside the recording role, so recording goes on meanwhile.
+  void Record(Delivery outcome);
+  // Frees the delivery's URL slot and sender, or hands them to the URL's next held delivery.
+  void FreeSlot(const Delivery& delivery);
+  // The delivery is no longer in flight here (its outcome is recorded, or it was not claimed).
+  void Forget(const Delivery& delivery);
+  // FreeSlot, then Forget.
   void Release(const Delivery& delivery);
   void SchedulerLoop();
   void SenderLoop();
@@ -139,6 +158,8 @@ class Dispatcher {
   std::map<std::string, int> in_flight_urls_;  // url -> deliveries claimed for it
   size_t busy_senders_ = 0;                    // claimed deliveries not yet finished
   std::vector<Delivery> ready_;                // claimed, waiting for a sender thread
+  // Prefetched: claimed for a URL whose slots were all taken, sent as one frees (FreeSlot).
+  std::map<std::string, std::deque<Delivery>> held_;
   // Due heads of job queues read from the store whose URL was full at the time (ClaimDue).
   std::vector<Delivery> due_cache_;
   std::set<std::string>
@@ -147,6 +168,9 @@ class Dispatcher {
   std::optional<Clock::TimePoint> last_read_;
   std::thread scheduler_;
   std::vector<std::thread> senders_;
+  std::mutex record_mu_;
+  std::vector<Delivery> to_record_;  // outcomes waiting for the recording thread
+  bool recording_ = false;           // a thread is in Record's loop
   std::mutex random_mu_;
   std::function<double()> random_;
 };

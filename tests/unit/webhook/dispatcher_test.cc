@@ -556,6 +556,14 @@ class CountingStore final : public DeliveryStore {
                                         Clock::TimePoint lease_until) override {
     return inner_.Claim(id, now, lease_until);
   }
+  Result<std::vector<Delivery>> ClaimMany(const std::vector<std::string>& ids,
+                                          Clock::TimePoint now,
+                                          Clock::TimePoint lease_until) override {
+    ++claim_calls;
+    auto claimed = inner_.ClaimMany(ids, now, lease_until);
+    if (claimed.ok()) claimed_ids += claimed->size();
+    return claimed;
+  }
   Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override {
     return inner_.RecordAttempt(outcome, claimed_attempt);
   }
@@ -571,6 +579,8 @@ class CountingStore final : public DeliveryStore {
     return inner_.List(filter);
   }
   std::atomic<int> reads{0};
+  std::atomic<int> claim_calls{0};
+  std::atomic<size_t> claimed_ids{0};
 
  private:
   MemoryDeliveryStore inner_;
@@ -600,6 +610,10 @@ TEST_F(DispatcherLoopTest, ABacklogForOneUrlIsSentFromOneReadOfTheStore) {
   // not taken wait in the dispatcher and are claimed as slots free up. One read takes them
   // all; the last few releases, finding nothing left in the dispatcher, read once each.
   EXPECT_LE(store.reads.load(), 5);
+  // Each delivery claimed once; while the URL's slots are taken, the next deliveries are
+  // claimed ahead, several per claim, and sent as slots free (a claim per attempt: ~100).
+  EXPECT_EQ(store.claimed_ids.load(), static_cast<size_t>(kJobs));
+  EXPECT_LE(store.claim_calls.load(), kJobs / 2 + 5);
 }
 
 }  // namespace
