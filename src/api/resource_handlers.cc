@@ -181,10 +181,19 @@ Status ResourceHandlers::Register(http::Router& router) {
                     }));
 }
 
+Result<types::TypePtr> ResourceHandlers::TypeOf(std::string_view type_name) const {
+  auto type = registry_.Lookup(type_name);
+  if (!type.ok() && type.error().code == ErrorCode::kNotFound) {
+    return Unexpected(UnknownTypeError(type_name, registry_));
+  }
+  return type;
+}
+
 http::Response ResourceHandlers::Submit(const http::Request& req, std::string_view type_name,
                                         Operation op) const {
-  types::TypePtr type = registry_.Find(type_name);
-  if (!type) return ErrorResponse(UnknownTypeError(type_name, registry_));
+  auto found = TypeOf(type_name);
+  if (!found) return ErrorResponse(found.error());
+  const types::TypePtr& type = *found;
 
   Json body_value;
   const Json* body = nullptr;
@@ -240,8 +249,9 @@ void ResourceHandlers::AbandonJob(const std::string& job_id, const Error& error)
 
 http::Response ResourceHandlers::ReadDirect(const http::Request& req, std::string_view type_name,
                                             std::string_view name) const {
-  types::TypePtr type = registry_.Find(type_name);
-  if (!type) return ErrorResponse(UnknownTypeError(type_name, registry_));
+  auto found = TypeOf(type_name);
+  if (!found) return ErrorResponse(found.error());
+  const types::TypePtr& type = *found;
   if (auto method = WriteActionMethod(name)) {
     http::Response res = FormatHttpError(405, "Method GET not allowed for path " + req.path,
                                          "allowed: " + std::string(*method));
@@ -264,8 +274,9 @@ http::Response ResourceHandlers::ReadDirect(const http::Request& req, std::strin
 
 http::Response ResourceHandlers::ListDirect(const http::Request& req,
                                             std::string_view type_name) const {
-  types::TypePtr type = registry_.Find(type_name);
-  if (!type) return ErrorResponse(UnknownTypeError(type_name, registry_));
+  auto found = TypeOf(type_name);
+  if (!found) return ErrorResponse(found.error());
+  const types::TypePtr& type = *found;
   auto cmd = ParseResourceCommand(req, nullptr, *type, Operation::kList, options_);
   if (!cmd) return ErrorResponse(cmd.error());
   auto records = index_.List(type->name, OptionalOf(cmd->tenant_id), OptionalOf(cmd->cluster_id));

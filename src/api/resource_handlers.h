@@ -52,6 +52,9 @@ class ResourceHandlers {
   http::Response ListDirect(const http::Request& req, std::string_view type_name) const;
 
  private:
+  // The type named `type_name`: a 404 error naming the known types when no process added it,
+  // or the shared store's error (503 while PostgreSQL is down) when it could not be asked.
+  Result<types::TypePtr> TypeOf(std::string_view type_name) const;
   // Enqueue failed after the job was stored: marks the job failed (best effort).
   void AbandonJob(const std::string& job_id, const Error& error) const;
 

@@ -53,11 +53,12 @@ http::Response TypeHandlers::List() const {
 }
 
 http::Response TypeHandlers::Get(std::string_view name) const {
-  types::TypePtr type = registry_.Find(name);
+  auto type = registry_.Lookup(name);
   if (!type) {
+    if (type.error().code != ErrorCode::kNotFound) return ErrorResponse(type.error());
     return FormatHttpError(404, "Unknown resource type '" + QuoteForMessage(name) + "'", "name");
   }
-  return JsonResponse(200, TypeJson(*type));
+  return JsonResponse(200, TypeJson(**type));
 }
 
 http::Response TypeHandlers::Add(const http::Request& req) const {

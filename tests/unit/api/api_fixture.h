@@ -59,7 +59,9 @@ class ApiTest : public ::testing::Test {
   explicit ApiTest(ApiOptions options = {}) : options_(std::move(options)) {}
 
   void SetUp() override {
-    api_ = std::make_unique<Api>(store_, queue_, index_, index_, registry_, manifests_, options_);
+    api_ = std::make_unique<Api>(store_, queue_, index_, index_,
+                                 shared_registry_ ? *shared_registry_ : registry_, manifests_,
+                                 options_);
     ASSERT_TRUE(api_->Register(router_).ok());
   }
 
@@ -113,6 +115,8 @@ class ApiTest : public ::testing::Test {
   jobs::MemoryJobQueue queue_;
   index::MemoryResourceIndex index_;
   types::TypeRegistry registry_{SeedTypes()};
+  // When set (before SetUp), the API uses this registry instead (e.g. over a shared TypeStore).
+  std::unique_ptr<types::TypeRegistry> shared_registry_;
   FakeManifestReader manifests_;
   ApiOptions options_;
   std::unique_ptr<Api> api_;

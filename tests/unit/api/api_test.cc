@@ -4,6 +4,7 @@
 
 #include "api_fixture.h"
 #include "core/ids.h"
+#include "types/type_store.h"
 
 namespace gitops::api::testing {
 namespace {
@@ -578,6 +579,43 @@ TEST_F(ReadinessTest, NotReadyNamesEachFailingDependency) {
   EXPECT_EQ(body["code"], "unavailable");
   EXPECT_EQ(body["checks"]["postgres"], "ok");
   EXPECT_EQ(body["checks"]["redis"], "connection refused");
+}
+
+// A shared TypeStore whose backend is down (production with PostgreSQL stopped).
+class DownTypeStore final : public types::TypeStore {
+ public:
+  Status Add(const config::ResourceTypeConfig&) override { return Down(); }
+  Result<std::vector<config::ResourceTypeConfig>> LoadAll() override { return Down(); }
+  Result<std::optional<config::ResourceTypeConfig>> Load(std::string_view) override {
+    return Down();
+  }
+
+ private:
+  static Error Down() { return MakeError(ErrorCode::kUnavailable, "PostgreSQL: connection refused"); }
+};
+
+class TypeStoreDownTest : public ApiTest {
+ protected:
+  TypeStoreDownTest() {
+    shared_registry_ =
+        std::make_unique<types::TypeRegistry>(SeedTypes(), std::make_unique<DownTypeStore>());
+  }
+};
+
+TEST_F(TypeStoreDownTest, AnUnknownTypeIs503NotANotFoundWhileTheSharedStoreIsDown) {
+  // A type another replica added may exist: while the store cannot be asked, "not found" would
+  // be a lie the client acts on.
+  for (auto [method, target] : {std::pair{"POST", "/api/v1/dnszone/create"},
+                                std::pair{"GET", "/api/v1/dnszone/zone1"},
+                                std::pair{"GET", "/api/v1/dnszone"},
+                                std::pair{"GET", "/api/v1/resource-types/dnszone"}}) {
+    auto res = Write(method, target, R"({"name": "zone1"})");
+    EXPECT_EQ(res.status, 503) << method << " " << target << ": " << res.body;
+    EXPECT_EQ(ParseBody(res)["error"], "PostgreSQL: connection refused") << target;
+  }
+  ExpectNothingCreated();
+  // Types of resource_configs.yaml need no store.
+  EXPECT_EQ(Write("POST", "/api/v1/vm/create", R"({"name": "vm1"})").status, 202);
 }
 
 // ApiOptions::submitter: a Submitter that refuses every job (PostgreSQL down).
