@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <optional>
@@ -481,8 +482,8 @@ class PipelineHandler::Run {
       }
       index_writes_.clear();
     }
+    SendNotifications();
     if (endings_.empty()) return;
-    SendFinalNotifications();
     std::vector<jobs::JobUpdate> updates;
     updates.reserve(endings_.size());
     for (Ending& e : endings_) updates.push_back(std::move(e.update));
@@ -512,31 +513,61 @@ class PipelineHandler::Run {
     endings_.clear();
   }
 
-  // Hands the endings' final notifications to the webhook sender in one SendMany (stored
-  // before the jobs' ends, as a single Send in End was) and records each result in its job's
-  // change: metadata.webhook_status and a log line.
-  void SendFinalNotifications() {
+  // Hands the deferred stage notifications, then the endings' final notifications, to the
+  // webhook sender in one SendMany (stored before the jobs' ends, in the order they were made)
+  // and records each final one's result in its job's change: metadata.webhook_status and a log
+  // line. A deferred stage that could not be stored turns its job's status to "error" with a
+  // log line (a job not ending in this batch gets a log message only: it runs again).
+  void SendNotifications() {
+    if (deferred_stages_.empty() &&
+        std::none_of(endings_.begin(), endings_.end(),
+                     [](const Ending& e) { return e.webhook_payload.has_value(); })) {
+      return;
+    }
     std::vector<WebhookSender::Outgoing> outgoing;
-    std::vector<Ending*> senders;
+    for (const DeferredStage& d : deferred_stages_) {
+      outgoing.push_back({&type_->webhook, &d.payload});
+    }
+    std::vector<Ending*> finals;
     for (Ending& e : endings_) {
       if (!e.webhook_payload) continue;
       outgoing.push_back({&type_->webhook, &*e.webhook_payload});
-      senders.push_back(&e);
+      finals.push_back(&e);
     }
-    if (outgoing.empty()) return;
     std::vector<Result<std::string>> sent = deps_.webhooks.SendMany(outgoing);
-    for (size_t k = 0; k < senders.size(); ++k) {
-      jobs::JobChange& change = senders[k]->update.change;
-      Result<std::string> result = k < sent.size() ? std::move(sent[k])
-                                                   : Unexpected(ErrorCode::kInternal, "no answer");
+    auto result_at = [&sent](size_t k) -> Result<std::string> {
+      return k < sent.size() ? std::move(sent[k]) : Unexpected(ErrorCode::kInternal, "no answer");
+    };
+    std::map<std::string, Ending*> ending_of;
+    for (Ending& e : endings_) ending_of[e.update.job_id] = &e;
+    for (size_t k = 0; k < deferred_stages_.size(); ++k) {
+      Result<std::string> result = result_at(k);
+      if (result.ok()) continue;
+      const std::string& job_id = deferred_stages_[k].job_id;
+      auto it = ending_of.find(job_id);
+      if (it == ending_of.end()) {
+        spdlog::warn("pipeline: webhook notification of job {} could not be stored: {}", job_id,
+                     result.error().message);
+        continue;
+      }
+      it->second->update.change.Meta("webhook_status", "error");
+      it->second->update.change.Log("Webhook notification failed: " + result.error().message);
+    }
+    const size_t first_final = deferred_stages_.size();
+    deferred_stages_.clear();
+    for (size_t k = 0; k < finals.size(); ++k) {
+      jobs::JobChange& change = finals[k]->update.change;
+      Result<std::string> result = result_at(first_final + k);
+      const bool stage_failed = change.metadata.is_object() &&
+                                change.metadata.value("webhook_status", "") == "error";
       if (result.ok()) {
-        change.Meta("webhook_status", *result);
+        if (!stage_failed) change.Meta("webhook_status", *result);
         change.Log(WebhookLogLine(*result));
       } else {
         change.Meta("webhook_status", "error");
         change.Log("Webhook notification failed: " + result.error().message);
       }
-      senders[k]->webhook_payload.reset();
+      finals[k]->webhook_payload.reset();
     }
   }
 
@@ -672,6 +703,14 @@ class PipelineHandler::Run {
     const Operation op = p.job.operation;
     if (op == Operation::kRead || op == Operation::kList) return;
     Json payload = webhook::StagedPayload(Subject(p), stage, at ? *at : deps_.clock.Now(), data);
+    // A sender that stores notifications takes the batch's together, in CommitEndings (before
+    // the jobs' ends are stored, in the order they were made): the job's status and log say
+    // now what storing will give, and CommitEndings corrects them if storing fails.
+    if (std::optional<std::string> predicted = deps_.webhooks.Predict(type_->webhook, payload)) {
+      RecordWebhook(p, *predicted);
+      if (*predicted == "pending") deferred_stages_.push_back({p.job.job_id, std::move(payload)});
+      return;
+    }
     RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
   }
 
@@ -694,6 +733,12 @@ class PipelineHandler::Run {
   bool fetched_ = false;
   bool writer_lost_ = false;  // the guard refused a push: end nothing more in this batch
   std::vector<PlannedWrite> planned_;
+  // Stage notifications to hand over in CommitEndings (see SendStage), in the order made.
+  struct DeferredStage {
+    std::string job_id;
+    Json payload;
+  };
+  std::vector<DeferredStage> deferred_stages_;
   std::map<std::string, std::optional<index::ResourceRecord>> overlay_;
   std::vector<std::optional<jobs::Job>> loaded_;  // by position, moved out by Start
   std::vector<Status> start_status_;              // by position: the move to in_progress

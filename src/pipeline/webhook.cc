@@ -226,6 +226,12 @@ std::vector<Result<std::string>> DeliveryWebhookSender::SendMany(
   return out;
 }
 
+std::optional<std::string> DeliveryWebhookSender::Predict(const config::WebhookConfig& target,
+                                                          const Json& payload) const {
+  if (!target.enabled) return std::string("disabled");
+  return std::string(target.Sends(webhook::EventOf(payload)) ? "pending" : "filtered");
+}
+
 void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.JobsEnded({job_id}); }
 
 void DeliveryWebhookSender::JobsEnded(const std::vector<std::string>& job_ids) {

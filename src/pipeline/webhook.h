@@ -46,6 +46,16 @@ class WebhookSender {
   virtual void JobEnded(const std::string& job_id) { (void)job_id; }
   // JobEnded of each of a batch's jobs; a sender with a store checks them at once.
   virtual void JobsEnded(const std::vector<std::string>& job_ids);
+
+  // For a sender that stores notifications: the status Send would answer for this one if it
+  // were stored now ("pending", "filtered", "disabled"), so the caller may hand it over later
+  // with others in one SendMany (which may still fail). nullopt (the default): send it now.
+  virtual std::optional<std::string> Predict(const config::WebhookConfig& target,
+                                             const Json& payload) const {
+    (void)target;
+    (void)payload;
+    return std::nullopt;
+  }
 };
 
 // WEBHOOK_SIMULATE: writes "webhook (simulated) POST <url>: <payload JSON>" to `sink`
@@ -127,6 +137,8 @@ class DeliveryWebhookSender final : public WebhookSender {
   std::vector<Result<std::string>> SendMany(const std::vector<Outgoing>& outgoing) override;
   void JobEnded(const std::string& job_id) override;
   void JobsEnded(const std::vector<std::string>& job_ids) override;
+  std::optional<std::string> Predict(const config::WebhookConfig& target,
+                                     const Json& payload) const override;
 
  private:
   webhook::Dispatcher& dispatcher_;

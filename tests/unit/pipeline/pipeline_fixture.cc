@@ -53,6 +53,18 @@ void RecordingWebhookSender::JobsEnded(const std::vector<std::string>& job_ids) 
   WebhookSender::JobsEnded(job_ids);
 }
 
+std::optional<std::string> RecordingWebhookSender::Predict(const config::WebhookConfig&,
+                                                           const Json&) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!predict_) return std::nullopt;
+  return std::string("pending");
+}
+
+void RecordingWebhookSender::set_predict(bool predict) {
+  std::lock_guard<std::mutex> lock(mu_);
+  predict_ = predict;
+}
+
 std::vector<size_t> RecordingWebhookSender::send_many_sizes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return send_many_sizes_;

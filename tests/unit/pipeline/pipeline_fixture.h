@@ -34,6 +34,11 @@ class RecordingWebhookSender final : public WebhookSender {
   void JobEnded(const std::string& job_id) override;
   // Records the call's size, then JobEnded of each.
   void JobsEnded(const std::vector<std::string>& job_ids) override;
+  // With set_predict(true), Predict answers "pending" (as a sender that stores does), so the
+  // pipeline defers its stage notifications to SendMany.
+  std::optional<std::string> Predict(const config::WebhookConfig& target,
+                                     const Json& payload) const override;
+  void set_predict(bool predict);
   // The sizes of the SendMany and JobsEnded calls so far, in order.
   std::vector<size_t> send_many_sizes() const;
   std::vector<size_t> jobs_ended_sizes() const;
@@ -49,6 +54,7 @@ class RecordingWebhookSender final : public WebhookSender {
   std::vector<std::string> urls_;
   Result<std::string> answer_ = std::string("simulated");
   std::function<void(const std::string&)> on_job_ended_;
+  bool predict_ = false;
   std::vector<size_t> send_many_sizes_;
   std::vector<size_t> jobs_ended_sizes_;
 };

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "git/repository.h"
 #include "pipeline_fixture.h"
 
@@ -470,6 +472,33 @@ TEST_F(PipelineHandlerTest, StagedWebhookReportsEachStage) {
   EXPECT_EQ(webhooks_.payloads()[5]["stage_data"]["metadata"]["git_commit"],
             job.metadata["git_commit"]);
   EXPECT_EQ(job.metadata["webhook_status"], "simulated");
+}
+
+TEST_F(PipelineHandlerTest, AStoringSenderGetsABatchsStagesInOrderInOneCall) {
+  webhooks_.set_predict(true);
+  webhooks_.set_answer(std::string("pending"));
+  std::vector<std::string> ids = {Submit("staged", Operation::kCreate, "s1", "small"),
+                                  Submit("staged", Operation::kCreate, "s2", "small")};
+  ASSERT_EQ(HandleBatch("staged", ids), 2u);
+  EXPECT_EQ(webhooks_.send_many_sizes(), std::vector<size_t>{12});  // 6 stages x 2 jobs
+  std::map<std::string, std::vector<std::string>> stages;
+  for (const Json& p : webhooks_.payloads()) stages[p["job_id"]].push_back(p["stage"]);
+  for (const std::string& id : ids) {
+    EXPECT_EQ(stages[id], (std::vector<std::string>{"submitted", "started", "rendered",
+                                                    "committed", "pushed", "completed"}));
+    jobs::Job job = GetJob(id);
+    EXPECT_EQ(job.status, JobStatus::kCompleted);
+    EXPECT_EQ(job.metadata["webhook_status"], "pending");
+  }
+}
+
+TEST_F(PipelineHandlerTest, DeferredStagesThatCannotBeStoredMakeTheJobsWebhookStatusError) {
+  webhooks_.set_predict(true);
+  webhooks_.set_answer(Unexpected(ErrorCode::kUnavailable, "delivery store down"));
+  jobs::Job job = RunOne("staged", Operation::kCreate, "s1", "small");
+  EXPECT_EQ(job.status, JobStatus::kCompleted);  // the Git work stands
+  EXPECT_EQ(job.metadata["webhook_status"], "error");
+  EXPECT_EQ(job.logs.back(), "Webhook notification failed: delivery store down");
 }
 
 TEST_F(PipelineHandlerTest, StagedSubmittedCarriesTheSubmissionTime) {
