@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 #include <string_view>
@@ -14,11 +15,13 @@
 
 namespace gitops::pg {
 
-// Microseconds since the epoch, as a parameter for gitops_ts($n).
-inline std::string MicrosParam(Clock::TimePoint tp) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count());
+// Microseconds since the epoch: what gitops_ts(bigint) takes (also inside JSON parameters).
+inline int64_t Micros(Clock::TimePoint tp) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
 }
+
+// Micros as a parameter for gitops_ts($n).
+inline std::string MicrosParam(Clock::TimePoint tp) { return std::to_string(Micros(tp)); }
 
 // A gitops_us(...) column back to a time point.
 inline Result<Clock::TimePoint> TimeAt(const Rows& rows, size_t row, size_t col) {

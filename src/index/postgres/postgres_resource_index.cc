@@ -90,9 +90,7 @@ Status PostgresResourceIndex::ApplyMany(const std::vector<IndexWrite>& writes) {
     row["path"] = r.path;
     row["git_commit"] = r.git_commit;
     row["repository"] = r.repository;
-    row["updated_us"] =
-        std::chrono::duration_cast<std::chrono::microseconds>(r.updated_at.time_since_epoch())
-            .count();
+    row["updated_us"] = pg::Micros(r.updated_at);
     rows.push_back(std::move(row));
   }
   // Keys are distinct, so the DELETE and the INSERT of the one statement never meet.

@@ -274,9 +274,7 @@ void PostgresJobStore::SubmitBatch(const std::vector<PendingCreate*>& rows) {
     row["flavor"] = job.flavor;
     row["spec"] = job.spec.is_null() ? Json::object() : job.spec;
     row["status"] = JobStatusName(job.status);
-    row["created_us"] =
-        std::chrono::duration_cast<std::chrono::microseconds>(entry->now.time_since_epoch())
-            .count();
+    row["created_us"] = pg::Micros(entry->now);
     Json logs = Json::array();
     for (const auto& line : job.logs) logs.push_back(line);
     row["logs"] = std::move(logs);

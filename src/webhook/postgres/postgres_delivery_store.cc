@@ -39,11 +39,6 @@ pg::Param TimeOrNull(const std::optional<Clock::TimePoint>& time) {
   return time ? pg::Param(pg::MicrosParam(*time)) : pg::Param();
 }
 
-// Microseconds since the epoch, for a bigint field of a jsonb parameter (gitops_ts).
-int64_t ToMicros(Clock::TimePoint tp) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
-}
-
 Result<Delivery> DecodeDelivery(const pg::Rows& rows, size_t r) {
   Delivery d;
   d.delivery_id = rows.Text(r, 0);
@@ -165,13 +160,13 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Deliver
         {"status", std::string(DeliveryStatusName(d.status))},
         {"last_http_status", nullptr},
         {"last_error", nullptr},
-        {"next_us", ToMicros(d.next_attempt_at)},
-        {"created_us", ToMicros(d.created_at)},
-        {"updated_us", ToMicros(d.updated_at)},
+        {"next_us", pg::Micros(d.next_attempt_at)},
+        {"created_us", pg::Micros(d.created_at)},
+        {"updated_us", pg::Micros(d.updated_at)},
         {"claimed_us", nullptr}};
     if (d.last_http_status != 0) row["last_http_status"] = d.last_http_status;
     if (!d.last_error.empty()) row["last_error"] = d.last_error;
-    if (d.claimed_until) row["claimed_us"] = ToMicros(*d.claimed_until);
+    if (d.claimed_until) row["claimed_us"] = pg::Micros(*d.claimed_until);
     rows.push_back(std::move(row));
   }
   // ORDER BY i: the identity hands out sequences in the order the rows are inserted. A
@@ -320,8 +315,8 @@ Result<std::vector<bool>> PostgresDeliveryStore::RecordAttempts(
                           {"status", std::string(DeliveryStatusName(o.status))},
                           {"last_http_status", nullptr},
                           {"last_error", nullptr},
-                          {"next_us", ToMicros(o.next_attempt_at)},
-                          {"updated_us", ToMicros(o.updated_at)}};
+                          {"next_us", pg::Micros(o.next_attempt_at)},
+                          {"updated_us", pg::Micros(o.updated_at)}};
     if (o.last_http_status != 0) row["last_http_status"] = o.last_http_status;
     if (!o.last_error.empty()) row["last_error"] = o.last_error;
     rows.push_back(std::move(row));
