@@ -233,7 +233,6 @@ std::vector<Delivery> Dispatcher::ClaimDue(size_t capacity, bool prefetch) {
       bool dirty = false;
       for (const std::string& url : dirty_urls_) dirty = dirty || !full_urls.count(url);
       query = dirty || query_forced_ || !last_read_ || now - *last_read_ >= options_.poll_interval;
-      if (!prefetch && picked.size() >= capacity) query = false;
     }
     if (query) {
       dirty_urls_.clear();
