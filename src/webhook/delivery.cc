@@ -53,12 +53,21 @@ nlohmann::ordered_json DeliveryToJson(const Delivery& delivery, bool with_payloa
   return out;
 }
 
+Status CheckNewDelivery(const Delivery& delivery) {
+  if (delivery.delivery_id.empty() || delivery.job_id.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
+  }
+  return OkStatus();
+}
+
+Error DeliveryNotFound(std::string_view delivery_id) {
+  return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
+}
+
 Result<std::vector<Delivery>> DeliveryStore::AddMany(std::vector<Delivery> deliveries) {
   std::set<std::string_view> ids;
   for (const Delivery& d : deliveries) {
-    if (d.delivery_id.empty() || d.job_id.empty()) {
-      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
-    }
+    GITOPS_RETURN_IF_ERROR(CheckNewDelivery(d));
     if (!ids.insert(d.delivery_id).second) {
       return Unexpected(ErrorCode::kAlreadyExists,
                         "delivery " + d.delivery_id + " is given twice");

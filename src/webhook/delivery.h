@@ -69,6 +69,11 @@ struct DeliveryFilter {
   bool with_payload = true;
 };
 
+// The errors every DeliveryStore gives: kInvalidArgument for a new delivery without its
+// delivery_id or job_id (CheckNewDelivery), kNotFound naming an unknown id (DeliveryNotFound).
+Status CheckNewDelivery(const Delivery& delivery);
+Error DeliveryNotFound(std::string_view delivery_id);
+
 // How many of one job's deliveries are in each status (DeliveryStore::CountByJob).
 struct DeliveryCounts {
   size_t pending = 0;

@@ -36,24 +36,18 @@ Delivery Listed(const Delivery& d, bool with_payload) {
 }  // namespace
 
 Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
-  if (delivery.delivery_id.empty() || delivery.job_id.empty()) {
-    return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
-  }
-  std::lock_guard lock(mu_);
-  if (by_id_.count(delivery.delivery_id)) {
-    return Unexpected(ErrorCode::kAlreadyExists,
-                      "delivery " + delivery.delivery_id + " already exists");
-  }
-  return Insert(std::move(delivery));
+  std::vector<Delivery> one;
+  one.push_back(std::move(delivery));
+  auto added = MemoryDeliveryStore::AddMany(std::move(one));
+  if (!added) return std::move(added).error();
+  return std::move(added->front());
 }
 
 Result<std::vector<Delivery>> MemoryDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
   std::lock_guard lock(mu_);
   std::set<std::string_view> ids;
   for (const Delivery& d : deliveries) {
-    if (d.delivery_id.empty() || d.job_id.empty()) {
-      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
-    }
+    GITOPS_RETURN_IF_ERROR(CheckNewDelivery(d));
     if (by_id_.count(d.delivery_id) || !ids.insert(d.delivery_id).second) {
       return Unexpected(ErrorCode::kAlreadyExists, "delivery " + d.delivery_id + " already exists");
     }
@@ -79,18 +73,14 @@ Delivery MemoryDeliveryStore::Insert(Delivery delivery) {
 Result<Delivery> MemoryDeliveryStore::Get(std::string_view delivery_id) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(std::string(delivery_id));
-  if (it == by_id_.end()) {
-    return Unexpected(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
-  }
+  if (it == by_id_.end()) return Unexpected(DeliveryNotFound(delivery_id));
   return it->second;
 }
 
 Status MemoryDeliveryStore::Update(const Delivery& delivery) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(delivery.delivery_id);
-  if (it == by_id_.end()) {
-    return Unexpected(ErrorCode::kNotFound, "delivery " + delivery.delivery_id + " not found");
-  }
+  if (it == by_id_.end()) return Unexpected(DeliveryNotFound(delivery.delivery_id));
   Delivery& stored = it->second;
   pending_.erase({stored.job_id, stored.sequence});
   const int64_t sequence = stored.sequence;
@@ -110,9 +100,7 @@ Result<std::optional<Delivery>> MemoryDeliveryStore::Claim(std::string_view deli
                                                            Clock::TimePoint lease_until) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(std::string(delivery_id));
-  if (it == by_id_.end()) {
-    return Unexpected(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
-  }
+  if (it == by_id_.end()) return Unexpected(DeliveryNotFound(delivery_id));
   Delivery& stored = it->second;
   if (stored.status != DeliveryStatus::kPending || stored.next_attempt_at > now) {
     return std::optional<Delivery>();
@@ -128,9 +116,7 @@ Result<std::optional<Delivery>> MemoryDeliveryStore::Claim(std::string_view deli
 Result<bool> MemoryDeliveryStore::RecordAttempt(const Delivery& outcome, int claimed_attempt) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(outcome.delivery_id);
-  if (it == by_id_.end()) {
-    return Unexpected(ErrorCode::kNotFound, "delivery " + outcome.delivery_id + " not found");
-  }
+  if (it == by_id_.end()) return Unexpected(DeliveryNotFound(outcome.delivery_id));
   Delivery& stored = it->second;
   if (stored.status != DeliveryStatus::kPending || !stored.claimed_until ||
       stored.attempts != claimed_attempt) {
@@ -152,9 +138,7 @@ Result<Delivery> MemoryDeliveryStore::Redeliver(std::string_view delivery_id,
                                                 Clock::TimePoint now) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(std::string(delivery_id));
-  if (it == by_id_.end()) {
-    return Unexpected(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
-  }
+  if (it == by_id_.end()) return Unexpected(DeliveryNotFound(delivery_id));
   Delivery& stored = it->second;
   if (stored.claimed_until && *stored.claimed_until > now) {
     return Unexpected(ErrorCode::kFailedPrecondition,

@@ -24,10 +24,6 @@ constexpr const char* kColumnsNoPayload =
     " gitops_us(next_attempt_at), gitops_us(created_at), gitops_us(updated_at),"
     " gitops_us(claimed_until)";
 
-Error NotFound(std::string_view delivery_id) {
-  return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
-}
-
 // "" and 0 mean "none" in Delivery; NULL in the table.
 pg::Param TextOrNull(const std::string& text) {
   return text.empty() ? pg::Param() : pg::Param(text);
@@ -107,33 +103,11 @@ PostgresDeliveryStore::PostgresDeliveryStore(std::shared_ptr<pg::Pool> pool)
     : pool_(std::move(pool)) {}
 
 Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
-  if (delivery.delivery_id.empty() || delivery.job_id.empty()) {
-    return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
-  }
-  auto rows = pool_->Exec(
-      "INSERT INTO webhook_deliveries (delivery_id, job_id, tenant_id, resource_type, event, url,"
-      " payload, attempts, retries, max_attempts, timeout_ms, status, last_http_status,"
-      " last_error, next_attempt_at, created_at, updated_at, claimed_until)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-      " gitops_ts($15::bigint), gitops_ts($16::bigint), gitops_ts($17::bigint),"
-      " gitops_ts($18::bigint))"
-      " ON CONFLICT (delivery_id) DO NOTHING RETURNING sequence",
-      {delivery.delivery_id, delivery.job_id, delivery.tenant_id, delivery.resource_type,
-       delivery.event, delivery.url, delivery.payload, std::to_string(delivery.attempts),
-       std::to_string(delivery.retries), std::to_string(delivery.max_attempts),
-       std::to_string(delivery.timeout_ms), std::string(DeliveryStatusName(delivery.status)),
-       StatusOrNull(delivery.last_http_status), TextOrNull(delivery.last_error),
-       pg::MicrosParam(delivery.next_attempt_at), pg::MicrosParam(delivery.created_at),
-       pg::MicrosParam(delivery.updated_at), TimeOrNull(delivery.claimed_until)});
-  if (!rows.ok()) return Unexpected(std::move(rows).error());
-  if (rows->empty()) {
-    return Unexpected(ErrorCode::kAlreadyExists,
-                      "delivery " + delivery.delivery_id + " already exists");
-  }
-  auto sequence = rows->Int(0, 0);
-  if (!sequence.ok()) return Unexpected(std::move(sequence).error());
-  delivery.sequence = *sequence;
-  return delivery;
+  std::vector<Delivery> one;
+  one.push_back(std::move(delivery));
+  auto added = PostgresDeliveryStore::AddMany(std::move(one));
+  if (!added) return std::move(added).error();
+  return std::move(added->front());
 }
 
 Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
@@ -141,9 +115,7 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Deliver
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < deliveries.size(); ++i) {
     const Delivery& d = deliveries[i];
-    if (d.delivery_id.empty() || d.job_id.empty()) {
-      return Unexpected(ErrorCode::kInvalidArgument, "a delivery needs a delivery_id and a job_id");
-    }
+    GITOPS_RETURN_IF_ERROR(CheckNewDelivery(d));
     nlohmann::json row = {
         {"i", i},
         {"delivery_id", d.delivery_id},
@@ -187,7 +159,7 @@ Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Deliver
   if (!inserted.ok()) {
     Error error = std::move(inserted).error();
     if (error.code == ErrorCode::kAlreadyExists) {
-      error.message = "a delivery of the batch already exists (" + error.message + ")";
+      error.message = "a delivery_id given already exists (" + error.message + ")";
     }
     return Unexpected(std::move(error));
   }
@@ -212,7 +184,7 @@ Result<Delivery> PostgresDeliveryStore::Get(std::string_view delivery_id) {
       std::string("SELECT ") + kColumns + " FROM webhook_deliveries WHERE delivery_id = $1",
       {std::string(delivery_id)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
-  if (rows->empty()) return Unexpected(NotFound(delivery_id));
+  if (rows->empty()) return Unexpected(DeliveryNotFound(delivery_id));
   return DecodeDelivery(*rows, 0);
 }
 
@@ -231,7 +203,7 @@ Status PostgresDeliveryStore::Update(const Delivery& d) {
        pg::MicrosParam(d.next_attempt_at), pg::MicrosParam(d.updated_at),
        TimeOrNull(d.claimed_until)});
   if (!rows.ok()) return Unexpected(std::move(rows).error());
-  if (rows->empty()) return Unexpected(NotFound(d.delivery_id));
+  if (rows->empty()) return Unexpected(DeliveryNotFound(d.delivery_id));
   return OkStatus();
 }
 
@@ -258,7 +230,7 @@ Result<std::optional<Delivery>> PostgresDeliveryStore::Claim(std::string_view de
   auto exists = pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1",
                             {std::string(delivery_id)});
   if (!exists.ok()) return Unexpected(std::move(exists).error());
-  if (exists->empty()) return Unexpected(NotFound(delivery_id));
+  if (exists->empty()) return Unexpected(DeliveryNotFound(delivery_id));
   return std::optional<Delivery>();
 }
 
@@ -299,7 +271,7 @@ Result<bool> PostgresDeliveryStore::RecordAttempt(const Delivery& outcome, int c
   auto exists =
       pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1", {outcome.delivery_id});
   if (!exists.ok()) return Unexpected(std::move(exists).error());
-  if (exists->empty()) return Unexpected(NotFound(outcome.delivery_id));
+  if (exists->empty()) return Unexpected(DeliveryNotFound(outcome.delivery_id));
   return false;
 }
 
@@ -363,7 +335,7 @@ Result<Delivery> PostgresDeliveryStore::Redeliver(std::string_view delivery_id,
   auto exists = pool_->Exec("SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1",
                             {std::string(delivery_id)});
   if (!exists.ok()) return Unexpected(std::move(exists).error());
-  if (exists->empty()) return Unexpected(NotFound(delivery_id));
+  if (exists->empty()) return Unexpected(DeliveryNotFound(delivery_id));
   return Unexpected(ErrorCode::kFailedPrecondition,
                     "delivery " + std::string(delivery_id) +
                         " is being sent right now; try again when the attempt ends");

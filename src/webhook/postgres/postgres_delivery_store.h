@@ -25,6 +25,7 @@ class PostgresDeliveryStore final : public DeliveryStore {
   // transaction), thread-safe, holds no lock of this object, and returns kUnavailable while
   // PostgreSQL is down. Times are stored as timestamptz: whole microseconds are kept exactly,
   // finer parts are dropped. Add returns its argument with the sequence PostgreSQL assigned.
+  // AddMany of one.
   Result<Delivery> Add(Delivery delivery) override;
   // One INSERT ... SELECT of the lot (a duplicate id fails the statement: nothing stored).
   Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) override;
