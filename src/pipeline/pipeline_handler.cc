@@ -41,6 +41,19 @@ std::string WebhookLogLine(const std::string& status) {
   return "Webhook notification: " + status;
 }
 
+// Records a webhook hand-over's result on a job (a Progress or a JobChange: both have Meta and
+// Log): metadata.webhook_status and a log line.
+template <typename JobLike>
+void RecordWebhookOn(JobLike& job, const Result<std::string>& sent) {
+  if (sent.ok()) {
+    job.Meta("webhook_status", *sent);
+    job.Log(WebhookLogLine(*sent));
+  } else {
+    job.Meta("webhook_status", "error");
+    job.Log("Webhook notification failed: " + sent.error().message);
+  }
+}
+
 std::string KeyString(const index::ResourceKey& key) {
   return key.resource_type + '\x1f' + key.tenant_id + '\x1f' + key.cluster_id + '\x1f' + key.name;
 }
@@ -550,8 +563,7 @@ class PipelineHandler::Run {
                      result.error().message);
         continue;
       }
-      it->second->update.change.Meta("webhook_status", "error");
-      it->second->update.change.Log("Webhook notification failed: " + result.error().message);
+      RecordWebhookOn(it->second->update.change, result);
     }
     const size_t first_final = deferred_stages_.size();
     deferred_stages_.clear();
@@ -560,12 +572,10 @@ class PipelineHandler::Run {
       Result<std::string> result = result_at(first_final + k);
       const bool stage_failed = change.metadata.is_object() &&
                                 change.metadata.value("webhook_status", "") == "error";
-      if (result.ok()) {
-        if (!stage_failed) change.Meta("webhook_status", *result);
-        change.Log(WebhookLogLine(*result));
+      if (result.ok() && stage_failed) {
+        change.Log(WebhookLogLine(*result));  // the failed stage's "error" stands
       } else {
-        change.Meta("webhook_status", "error");
-        change.Log("Webhook notification failed: " + result.error().message);
+        RecordWebhookOn(change, result);
       }
       finals[k]->webhook_payload.reset();
     }
@@ -707,21 +717,11 @@ class PipelineHandler::Run {
     // the jobs' ends are stored, in the order they were made): the job's status and log say
     // now what storing will give, and CommitEndings corrects them if storing fails.
     if (std::optional<std::string> predicted = deps_.webhooks.Predict(type_->webhook, payload)) {
-      RecordWebhook(p, *predicted);
+      RecordWebhookOn(p, *predicted);
       if (*predicted == "pending") deferred_stages_.push_back({p.job.job_id, std::move(payload)});
       return;
     }
-    RecordWebhook(p, deps_.webhooks.Send(type_->webhook, payload));
-  }
-
-  void RecordWebhook(Progress& p, Result<std::string> sent) {
-    if (sent.ok()) {
-      p.Meta("webhook_status", *sent);
-      p.Log(WebhookLogLine(*sent));
-    } else {
-      p.Meta("webhook_status", "error");
-      p.Log("Webhook notification failed: " + sent.error().message);
-    }
+    RecordWebhookOn(p, deps_.webhooks.Send(type_->webhook, payload));
   }
 
   const PipelineDeps& deps_;

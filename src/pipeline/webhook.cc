@@ -38,15 +38,11 @@ Result<std::string> LogWebhookSender::Send(const config::WebhookConfig& target,
   return std::string("simulated");
 }
 
-std::optional<std::string> AggregateWebhookStatus(
-    const std::vector<webhook::Delivery>& deliveries) {
-  if (deliveries.empty()) return std::nullopt;
-  bool failed = false;
-  for (const webhook::Delivery& d : deliveries) {
-    if (d.status == webhook::DeliveryStatus::kPending) return std::string("pending");
-    failed = failed || d.status == webhook::DeliveryStatus::kFailed;
-  }
-  return std::string(failed ? "failed" : "delivered");
+std::optional<std::string> AggregateWebhookStatus(const webhook::DeliveryCounts& counts) {
+  if (counts.pending > 0) return std::string("pending");
+  if (counts.failed > 0) return std::string("failed");
+  if (counts.delivered > 0) return std::string("delivered");
+  return std::nullopt;
 }
 
 std::vector<Result<std::string>> WebhookSender::SendMany(const std::vector<Outgoing>& outgoing) {
@@ -131,9 +127,6 @@ void WebhookStatusTracker::RefreshMany(std::vector<std::string> job_ids, bool se
   };
   auto counts = deliveries_.CountByJob(job_ids);
   if (!counts.ok()) return warn(std::to_string(job_ids.size()) + " job(s)", counts.error());
-  auto aggregate = [](const webhook::DeliveryCounts& c) {
-    return std::string(c.pending > 0 ? "pending" : c.failed > 0 ? "failed" : "delivered");
-  };
   std::vector<std::string> candidates;
   for (const auto& [job_id, c] : *counts) {
     if (!settled_only || c.pending == 0) candidates.push_back(job_id);
@@ -149,7 +142,7 @@ void WebhookStatusTracker::RefreshMany(std::vector<std::string> job_ids, bool se
     if (!job || !jobs::IsTerminal(job->status) || !job->metadata.is_object()) continue;
     auto it = job->metadata.find("webhook_status");
     if (it == job->metadata.end() || !IsTrackedStatus(*it)) continue;
-    std::string now = aggregate(counts->at(candidates[i]));
+    std::string now = AggregateWebhookStatus(counts->at(candidates[i])).value_or("");
     if (now == it->get<std::string>()) continue;
     written[candidates[i]] = now;
   }
@@ -182,7 +175,7 @@ void WebhookStatusTracker::RefreshMany(std::vector<std::string> job_ids, bool se
     for (const std::string& job_id : recheck) {
       auto c = again->find(job_id);
       if (c == again->end()) continue;
-      std::string now = aggregate(c->second);
+      std::string now = AggregateWebhookStatus(c->second).value_or("");
       if (now != written[job_id]) moved[job_id] = now;
     }
     written = std::move(moved);
@@ -195,41 +188,20 @@ DeliveryWebhookSender::DeliveryWebhookSender(webhook::Dispatcher& dispatcher,
 
 Result<std::string> DeliveryWebhookSender::Send(const config::WebhookConfig& target,
                                                 const Json& payload) {
-  return std::move(SendMany({Outgoing{&target, &payload}}).front());
+  return dispatcher_.Notify(target, payload);
 }
 
 std::vector<Result<std::string>> DeliveryWebhookSender::SendMany(
     const std::vector<Outgoing>& outgoing) {
-  std::vector<Result<std::string>> out(outgoing.size(), std::string());
-  std::vector<webhook::Dispatcher::Notification> notifications;
-  std::vector<std::string> events;  // the notifications' views point here: never reallocated
-  events.reserve(outgoing.size());
-  std::vector<size_t> notified_at;
-  for (size_t i = 0; i < outgoing.size(); ++i) {
-    if (!outgoing[i].target->enabled) {
-      out[i] = std::string("disabled");
-      continue;
-    }
-    notified_at.push_back(i);
-    events.push_back(webhook::EventOf(*outgoing[i].payload));
-    notifications.push_back({outgoing[i].target, events.back(), outgoing[i].payload});
-  }
-  auto enqueued = dispatcher_.EnqueueMany(notifications);
-  for (size_t k = 0; k < enqueued.size(); ++k) {
-    Result<std::optional<webhook::Delivery>>& e = enqueued[k];
-    if (!e.ok()) {
-      out[notified_at[k]] = std::move(e).error();
-    } else {
-      out[notified_at[k]] = std::string(e->has_value() ? "pending" : "filtered");
-    }
-  }
-  return out;
+  std::vector<std::pair<const config::WebhookConfig*, const Json*>> notifications;
+  notifications.reserve(outgoing.size());
+  for (const Outgoing& o : outgoing) notifications.emplace_back(o.target, o.payload);
+  return dispatcher_.NotifyMany(notifications);
 }
 
 std::optional<std::string> DeliveryWebhookSender::Predict(const config::WebhookConfig& target,
                                                           const Json& payload) const {
-  if (!target.enabled) return std::string("disabled");
-  return std::string(target.Sends(webhook::EventOf(payload)) ? "pending" : "filtered");
+  return webhook::Dispatcher::ExpectedStatus(target, payload);
 }
 
 void DeliveryWebhookSender::JobEnded(const std::string& job_id) { tracker_.JobsEnded({job_id}); }

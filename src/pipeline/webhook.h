@@ -70,9 +70,9 @@ class LogWebhookSender final : public WebhookSender {
   Sink sink_;
 };
 
-// A job's webhook_status from its deliveries: "pending" while any is pending, else "failed"
-// when any failed, else "delivered"; nullopt when there are none.
-std::optional<std::string> AggregateWebhookStatus(const std::vector<webhook::Delivery>& deliveries);
+// A job's webhook_status from its deliveries' counts: "pending" while any is pending, else
+// "failed" when any failed, else "delivered"; nullopt when there are none.
+std::optional<std::string> AggregateWebhookStatus(const webhook::DeliveryCounts& counts);
 
 // Keeps metadata.webhook_status of ended jobs equal to AggregateWebhookStatus of their
 // deliveries. Works on sets of jobs: one DeliveryStore::CountByJob, one JobStore::GetMany and
@@ -125,15 +125,15 @@ class WebhookStatusTracker {
   bool draining_ = false;                   // a thread is refreshing settled_queue_
 };
 
-// Real delivery: Send enqueues on the webhook::Dispatcher as Dispatcher::Notify does ("pending",
-// "disabled" or "filtered"); JobEnded refreshes the job's webhook_status through the tracker
-// (the dispatcher's on_settled should call tracker.Settled(delivery) too).
+// Real delivery: Send is Dispatcher::Notify ("pending", "disabled" or "filtered"), SendMany its
+// NotifyMany, Predict its ExpectedStatus; JobsEnded refreshes the jobs' webhook_status through
+// the tracker (the dispatcher's on_settled_many should call tracker.SettledMany too).
 class DeliveryWebhookSender final : public WebhookSender {
  public:
   // Both must outlive the sender.
   DeliveryWebhookSender(webhook::Dispatcher& dispatcher, WebhookStatusTracker& tracker);
   Result<std::string> Send(const config::WebhookConfig& target, const Json& payload) override;
-  // Dispatcher::EnqueueMany of the lot.
+  // Dispatcher::NotifyMany of the lot (one store call).
   std::vector<Result<std::string>> SendMany(const std::vector<Outgoing>& outgoing) override;
   void JobEnded(const std::string& job_id) override;
   void JobsEnded(const std::vector<std::string>& job_ids) override;

@@ -133,10 +133,37 @@ std::vector<Result<std::optional<Delivery>>> Dispatcher::EnqueueMany(
 }
 
 Result<std::string> Dispatcher::Notify(const config::WebhookConfig& target, const Json& payload) {
-  if (!target.enabled) return std::string("disabled");
-  auto delivery = Enqueue(target, EventOf(payload), payload);
-  if (!delivery) return std::move(delivery).error();
-  return std::string(delivery->has_value() ? "pending" : "filtered");
+  return std::move(NotifyMany({{&target, &payload}}).front());
+}
+
+std::vector<Result<std::string>> Dispatcher::NotifyMany(
+    const std::vector<std::pair<const config::WebhookConfig*, const Json*>>& notifications) {
+  std::vector<Result<std::string>> out(notifications.size(), std::string("disabled"));
+  std::vector<Notification> enabled;
+  std::vector<std::string> events;  // the notifications' views point here: never reallocated
+  events.reserve(notifications.size());
+  std::vector<size_t> enabled_at;
+  for (size_t i = 0; i < notifications.size(); ++i) {
+    const auto& [target, payload] = notifications[i];
+    if (!target->enabled) continue;
+    events.push_back(EventOf(*payload));
+    enabled.push_back({target, events.back(), payload});
+    enabled_at.push_back(i);
+  }
+  auto enqueued = EnqueueMany(enabled);
+  for (size_t k = 0; k < enqueued.size(); ++k) {
+    if (!enqueued[k]) {
+      out[enabled_at[k]] = std::move(enqueued[k]).error();
+    } else {
+      out[enabled_at[k]] = std::string(enqueued[k]->has_value() ? "pending" : "filtered");
+    }
+  }
+  return out;
+}
+
+std::string Dispatcher::ExpectedStatus(const config::WebhookConfig& target, const Json& payload) {
+  if (!target.enabled) return "disabled";
+  return target.Sends(EventOf(payload)) ? "pending" : "filtered";
 }
 
 Result<Delivery> Dispatcher::Redeliver(std::string_view delivery_id) {

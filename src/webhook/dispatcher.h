@@ -89,6 +89,15 @@ class Dispatcher {
   // The same contract as pipeline::WebhookSender::Send, so an adapter is one line.
   Result<std::string> Notify(const config::WebhookConfig& target, const Json& payload);
 
+  // Notify of each (target, payload), stored with one EnqueueMany; one result per notification,
+  // in order (see EnqueueMany for errors). Thread-safe.
+  std::vector<Result<std::string>> NotifyMany(
+      const std::vector<std::pair<const config::WebhookConfig*, const Json*>>& notifications);
+
+  // What Notify answers for `payload` when storing succeeds: "disabled", "filtered" or
+  // "pending". Stores nothing.
+  static std::string ExpectedStatus(const config::WebhookConfig& target, const Json& payload);
+
   // Sends a delivery again under the same delivery_id: a delivered or failed one becomes
   // pending, due now, with 1 + retries more attempts allowed; a pending one waiting for its
   // backoff is made due now (DeliveryStore::Redeliver). Needs no Start(): a serve replica asks,

@@ -163,13 +163,15 @@ TEST(LogWebhookSenderTest, LogsThePayloadAndReportsSimulated) {
 
 TEST(AggregateWebhookStatusTest, PendingWinsThenFailedThenDelivered) {
   auto with = [](std::vector<webhook::DeliveryStatus> statuses) {
-    std::vector<webhook::Delivery> out;
+    webhook::DeliveryCounts counts;
     for (auto s : statuses) {
-      webhook::Delivery d;
-      d.status = s;
-      out.push_back(d);
+      switch (s) {
+        case webhook::DeliveryStatus::kPending: ++counts.pending; break;
+        case webhook::DeliveryStatus::kDelivered: ++counts.delivered; break;
+        case webhook::DeliveryStatus::kFailed: ++counts.failed; break;
+      }
     }
-    return AggregateWebhookStatus(out);
+    return AggregateWebhookStatus(counts);
   };
   using S = webhook::DeliveryStatus;
   EXPECT_EQ(with({}), std::nullopt);
