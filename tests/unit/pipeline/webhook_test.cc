@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 
+#include "forwarding_delivery_store.h"
 #include "jobs/memory/memory_job_store.h"
 #include "webhook/memory/memory_delivery_store.h"
 
@@ -331,39 +332,19 @@ TEST_F(DeliveryWebhookSenderTest, JobsEndingWhileTheirDeliveriesAreSentAllEndDel
 }
 
 // Counts the calls the tracker makes on the delivery store (each one a statement in production).
-class CountingDeliveryStore final : public webhook::DeliveryStore {
+class CountingDeliveryStore final : public webhook::testing::ForwardingDeliveryStore {
  public:
-  explicit CountingDeliveryStore(webhook::DeliveryStore& inner) : inner_(inner) {}
-  Result<webhook::Delivery> Add(webhook::Delivery d) override { return inner_.Add(std::move(d)); }
-  Result<webhook::Delivery> Get(std::string_view id) override { return inner_.Get(id); }
-  Status Update(const webhook::Delivery& d) override { return inner_.Update(d); }
-  Result<std::optional<webhook::Delivery>> Claim(std::string_view id, Clock::TimePoint now,
-                                                 Clock::TimePoint lease_until) override {
-    return inner_.Claim(id, now, lease_until);
-  }
-  Result<bool> RecordAttempt(const webhook::Delivery& outcome, int claimed_attempt) override {
-    return inner_.RecordAttempt(outcome, claimed_attempt);
-  }
-  Result<webhook::Delivery> Redeliver(std::string_view id, Clock::TimePoint now) override {
-    return inner_.Redeliver(id, now);
-  }
-  Result<std::vector<webhook::Delivery>> ListDue(Clock::TimePoint now, size_t limit,
-                                                 const std::set<std::string>& skip) override {
-    return inner_.ListDue(now, limit, skip);
-  }
+  using ForwardingDeliveryStore::ForwardingDeliveryStore;
   Result<std::vector<webhook::Delivery>> List(const webhook::DeliveryFilter& filter) override {
     ++calls;
-    return inner_.List(filter);
+    return ForwardingDeliveryStore::List(filter);
   }
   Result<std::map<std::string, webhook::DeliveryCounts>> CountByJob(
       const std::vector<std::string>& job_ids) override {
     ++calls;
-    return inner_.CountByJob(job_ids);
+    return ForwardingDeliveryStore::CountByJob(job_ids);
   }
   std::atomic<int> calls{0};
-
- private:
-  webhook::DeliveryStore& inner_;
 };
 
 TEST_F(DeliveryWebhookSenderTest, ABatchOfEndedJobsIsCheckedWithOneCountNotOneReadPerJob) {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "forwarding_delivery_store.h"
 #include "hooked_sender.h"
 #include "pg/migrate.h"
 #include "pg_test_server.h"
@@ -228,35 +229,18 @@ TEST_F(PostgresDeliveryTest, ARedeliveryAskedOfAnotherProcessIsSentByTheWorker) 
 }
 
 // A store that lets another dispatcher run between this one's ListDue and its Claim.
-class InterleavingStore final : public DeliveryStore {
+class InterleavingStore final : public testing::ForwardingDeliveryStore {
  public:
   InterleavingStore(DeliveryStore& inner, std::function<void()> after_list)
-      : inner_(inner), after_list_(std::move(after_list)) {}
-  Result<Delivery> Add(Delivery d) override { return inner_.Add(std::move(d)); }
-  Result<Delivery> Get(std::string_view id) override { return inner_.Get(id); }
-  Status Update(const Delivery& d) override { return inner_.Update(d); }
-  Result<std::optional<Delivery>> Claim(std::string_view id, Clock::TimePoint now,
-                                        Clock::TimePoint lease_until) override {
-    return inner_.Claim(id, now, lease_until);
-  }
-  Result<bool> RecordAttempt(const Delivery& outcome, int claimed_attempt) override {
-    return inner_.RecordAttempt(outcome, claimed_attempt);
-  }
-  Result<Delivery> Redeliver(std::string_view id, Clock::TimePoint now) override {
-    return inner_.Redeliver(id, now);
-  }
+      : ForwardingDeliveryStore(inner), after_list_(std::move(after_list)) {}
   Result<std::vector<Delivery>> ListDue(Clock::TimePoint now, size_t limit,
                                         const std::set<std::string>& skip_urls) override {
-    auto due = inner_.ListDue(now, limit, skip_urls);
+    auto due = ForwardingDeliveryStore::ListDue(now, limit, skip_urls);
     if (after_list_) std::exchange(after_list_, nullptr)();
     return due;
   }
-  Result<std::vector<Delivery>> List(const DeliveryFilter& filter) override {
-    return inner_.List(filter);
-  }
 
  private:
-  DeliveryStore& inner_;
   std::function<void()> after_list_;
 };
 
