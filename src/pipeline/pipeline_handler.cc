@@ -551,11 +551,13 @@ class PipelineHandler::Run {
     auto result_at = [&sent](size_t k) -> Result<std::string> {
       return k < sent.size() ? std::move(sent[k]) : Unexpected(ErrorCode::kInternal, "no answer");
     };
-    std::map<std::string, Ending*> ending_of;
-    for (Ending& e : endings_) ending_of[e.update.job_id] = &e;
+    std::map<std::string, Ending*> ending_of;  // filled on the first failed stage only
     for (size_t k = 0; k < deferred_stages_.size(); ++k) {
       Result<std::string> result = result_at(k);
       if (result.ok()) continue;
+      if (ending_of.empty()) {
+        for (Ending& e : endings_) ending_of[e.update.job_id] = &e;
+      }
       const std::string& job_id = deferred_stages_[k].job_id;
       auto it = ending_of.find(job_id);
       if (it == ending_of.end()) {
