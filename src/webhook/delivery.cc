@@ -1,8 +1,6 @@
-// Delivery status names, the API's JSON form of a delivery, and DeliveryStore's default
-// batch calls.
+// Delivery status names, the API's JSON form of a delivery, the stores' shared errors, and
+// DeliveryStore's Add and default batch calls.
 #include "webhook/delivery.h"
-
-#include <set>
 
 namespace gitops::webhook {
 
@@ -64,23 +62,12 @@ Error DeliveryNotFound(std::string_view delivery_id) {
   return MakeError(ErrorCode::kNotFound, "delivery " + std::string(delivery_id) + " not found");
 }
 
-Result<std::vector<Delivery>> DeliveryStore::AddMany(std::vector<Delivery> deliveries) {
-  std::set<std::string_view> ids;
-  for (const Delivery& d : deliveries) {
-    GITOPS_RETURN_IF_ERROR(CheckNewDelivery(d));
-    if (!ids.insert(d.delivery_id).second) {
-      return Unexpected(ErrorCode::kAlreadyExists,
-                        "delivery " + d.delivery_id + " is given twice");
-    }
-  }
-  std::vector<Delivery> out;
-  out.reserve(deliveries.size());
-  for (Delivery& d : deliveries) {
-    auto added = Add(std::move(d));
-    if (!added.ok()) return std::move(added).error();
-    out.push_back(*std::move(added));
-  }
-  return out;
+Result<Delivery> DeliveryStore::Add(Delivery delivery) {
+  std::vector<Delivery> one;
+  one.push_back(std::move(delivery));
+  auto added = AddMany(std::move(one));
+  if (!added) return std::move(added).error();
+  return std::move(added->front());
 }
 
 Result<std::vector<Delivery>> DeliveryStore::ClaimMany(const std::vector<std::string>& delivery_ids,

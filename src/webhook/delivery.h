@@ -89,17 +89,14 @@ class DeliveryStore {
  public:
   virtual ~DeliveryStore() = default;
 
-  // Stores a new delivery and returns it with `sequence` assigned (greater than any before).
-  // Errors: kAlreadyExists (delivery_id taken), kInvalidArgument (empty delivery_id or job_id),
-  // kUnavailable (backend down).
-  virtual Result<Delivery> Add(Delivery delivery) = 0;
+  // Stores new deliveries, all or none: returns them in the given order with sequences
+  // assigned, increasing in that order (greater than any before). Errors: kAlreadyExists (a
+  // delivery_id taken or given twice), kInvalidArgument (an empty delivery_id or job_id),
+  // kUnavailable (backend down); then nothing is stored.
+  virtual Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) = 0;
 
-  // Stores new deliveries as Add does, all or none: returns them in the given order with
-  // sequences assigned, increasing in that order (greater than any before). Errors as Add's
-  // (one duplicate or invalid delivery: nothing is stored). The default checks them, then
-  // calls Add for each: all or none only against ids given twice in the call, so a store
-  // overrides it (the memory store under its lock, PostgreSQL in one statement).
-  virtual Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries);
+  // AddMany of one delivery.
+  Result<Delivery> Add(Delivery delivery);
 
   // Error: kNotFound.
   virtual Result<Delivery> Get(std::string_view delivery_id) = 0;

@@ -35,14 +35,6 @@ Delivery Listed(const Delivery& d, bool with_payload) {
 
 }  // namespace
 
-Result<Delivery> MemoryDeliveryStore::Add(Delivery delivery) {
-  std::vector<Delivery> one;
-  one.push_back(std::move(delivery));
-  auto added = MemoryDeliveryStore::AddMany(std::move(one));
-  if (!added) return std::move(added).error();
-  return std::move(added->front());
-}
-
 Result<std::vector<Delivery>> MemoryDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
   std::lock_guard lock(mu_);
   std::set<std::string_view> ids;

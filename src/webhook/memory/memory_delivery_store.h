@@ -14,7 +14,6 @@ namespace gitops::webhook {
 
 class MemoryDeliveryStore final : public DeliveryStore {
  public:
-  Result<Delivery> Add(Delivery delivery) override;  // AddMany of one
   Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) override;
   Result<Delivery> Get(std::string_view delivery_id) override;
   Status Update(const Delivery& delivery) override;

@@ -102,14 +102,6 @@ Result<std::vector<Delivery>> DecodeAll(const pg::Rows& rows) {
 PostgresDeliveryStore::PostgresDeliveryStore(std::shared_ptr<pg::Pool> pool)
     : pool_(std::move(pool)) {}
 
-Result<Delivery> PostgresDeliveryStore::Add(Delivery delivery) {
-  std::vector<Delivery> one;
-  one.push_back(std::move(delivery));
-  auto added = PostgresDeliveryStore::AddMany(std::move(one));
-  if (!added) return std::move(added).error();
-  return std::move(added->front());
-}
-
 Result<std::vector<Delivery>> PostgresDeliveryStore::AddMany(std::vector<Delivery> deliveries) {
   if (deliveries.empty()) return deliveries;
   nlohmann::json rows = nlohmann::json::array();

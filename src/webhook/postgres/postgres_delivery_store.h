@@ -24,9 +24,7 @@ class PostgresDeliveryStore final : public DeliveryStore {
   // DeliveryStore; see delivery.h. Each method is one statement (one round trip, its own
   // transaction), thread-safe, holds no lock of this object, and returns kUnavailable while
   // PostgreSQL is down. Times are stored as timestamptz: whole microseconds are kept exactly,
-  // finer parts are dropped. Add returns its argument with the sequence PostgreSQL assigned.
-  // AddMany of one.
-  Result<Delivery> Add(Delivery delivery) override;
+  // finer parts are dropped.
   // One INSERT ... SELECT of the lot (a duplicate id fails the statement: nothing stored).
   Result<std::vector<Delivery>> AddMany(std::vector<Delivery> deliveries) override;
   Result<Delivery> Get(std::string_view delivery_id) override;

@@ -19,7 +19,6 @@ class ForwardingDeliveryStore : public DeliveryStore {
   // `inner` must outlive this store.
   explicit ForwardingDeliveryStore(DeliveryStore& inner) : inner_(inner) {}
 
-  Result<Delivery> Add(Delivery d) override { return inner_.Add(std::move(d)); }
   Result<std::vector<Delivery>> AddMany(std::vector<Delivery> ds) override {
     return inner_.AddMany(std::move(ds));
   }
